@@ -1,0 +1,40 @@
+"""prefdata: detect, normalise and validate preference data.
+
+    >>> import prefdata
+    >>> result = prefdata.convert("hh-rlhf-test.jsonl.gz", "out/")   # doctest: +SKIP
+    >>> result.manifest.splits["train"].dropped                        # doctest: +SKIP
+    {'empty_response': 4, ...}
+"""
+
+from prefdata._version import __version__
+from prefdata.convert import ConvertResult, convert, detect
+from prefdata.errors import (
+    DetectionError,
+    OutputError,
+    PrefdataError,
+    RowError,
+    SourceError,
+    SpecError,
+)
+from prefdata.layouts import builtin_specs, load_spec
+from prefdata.records import ConvertOptions, DetectionResult, LayoutSpec, Manifest, Reject
+
+__all__ = [
+    "ConvertOptions",
+    "ConvertResult",
+    "DetectionError",
+    "DetectionResult",
+    "LayoutSpec",
+    "Manifest",
+    "OutputError",
+    "PrefdataError",
+    "Reject",
+    "RowError",
+    "SourceError",
+    "SpecError",
+    "__version__",
+    "builtin_specs",
+    "convert",
+    "detect",
+    "load_spec",
+]

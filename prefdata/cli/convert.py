@@ -1,0 +1,66 @@
+"""`prefdata convert` and `prefdata detect`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from prefdata.cli._errors import user_errors
+from prefdata.cli.options import model_options, pick
+from prefdata.cli.summary import convert_summary, detect_summary
+from prefdata.records.options import ConvertOptions
+
+_source_options = [
+    click.option("--split", default=None, help="Convert only this split of the source."),
+    click.option("--subset", default=None, help="Configuration (subset) of a Hub dataset."),
+]
+
+
+def source_options(func: Any) -> Any:
+    for option in reversed(_source_options):
+        func = option(func)
+    return func
+
+
+@click.command("convert")
+@click.argument("source")
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--spec", default=None, help="Layout spec file (YAML/JSON) or built-in layout name; default: detect.")
+@source_options
+@model_options(ConvertOptions)
+@click.option("--overwrite", is_flag=True, help="Replace OUT_DIR if an earlier prefdata convert wrote it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON instead of the summary.")
+def convert_cmd(source: str, out_dir: str, spec: str | None, split: str | None, subset: str | None,
+                overwrite: bool, as_json: bool, **params: Any) -> None:
+    """Convert preference data SOURCE (file, folder, save_to_disk folder or Hub id) into OUT_DIR."""
+    from prefdata.convert import convert
+
+    with user_errors():
+        result = convert(source, out_dir, spec=spec, options=pick(ConvertOptions, params), split=split,
+                         subset=subset, overwrite=overwrite, progress=True)
+    if as_json:
+        click.echo(result.manifest.model_dump_json(indent=2))
+    else:
+        click.echo(convert_summary(result.manifest, out_dir))
+
+
+@click.command("detect")
+@click.argument("source")
+@source_options
+@click.option("--json", "as_json", is_flag=True, help="Print the detection result as JSON.")
+@click.option("--print-spec", is_flag=True, help="Print the detected layout's spec as YAML, to edit and pass to --spec.")
+def detect_cmd(source: str, split: str | None, subset: str | None, as_json: bool, print_spec: bool) -> None:
+    """Detect the layout of SOURCE and explain the choice."""
+    from prefdata.convert import detect
+    from prefdata.layouts import builtin_spec, spec_to_yaml
+
+    with user_errors():
+        result = detect(source, split=split, subset=subset)
+    if print_spec:
+        sys.stdout.write(spec_to_yaml(builtin_spec(result.layout)))
+    elif as_json:
+        click.echo(result.model_dump_json(indent=2))
+    else:
+        click.echo(detect_summary(result))

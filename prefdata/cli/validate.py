@@ -1,0 +1,3 @@
+import click
+@click.command("validate")
+def validate_cmd(): pass

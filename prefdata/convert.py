@@ -1,0 +1,249 @@
+"""Orchestration of `prefdata convert`: source -> spec -> row conversion -> atomic write + report."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from prefdata._version import __version__
+from prefdata.detect import detect_layout
+from prefdata.errors import RowError, SpecError
+from prefdata.layouts import builtin_spec, builtin_specs, load_spec
+from prefdata.records.manifest import DetectionResult, Manifest, Reject, SplitReport
+from prefdata.records.options import ConvertOptions
+from prefdata.records.spec import Index, LayoutSpec
+from prefdata.sources import Source, SplitSource, open_source
+from prefdata.tables import rows_to_table
+from prefdata.transforms.drops import Drop
+from prefdata.transforms.pairs import RowConverter
+
+FLUSH_ROWS = 4096  # output rows per Arrow batch
+
+
+_EMPTY_SCHEMA = pa.schema([("chosen", pa.string()), ("rejected", pa.string()), ("source_row", pa.int64())])
+
+
+@dataclass
+class ConvertResult:
+    """What `convert` returns: the canonical data, the manifest, and every dropped row."""
+
+    dataset: Any  # datasets.DatasetDict
+    manifest: Manifest
+    kept_rejects: list[Reject] = field(default_factory=list)
+    out_dir: Path | None = None
+
+    @property
+    def rejects(self) -> list[Reject]:
+        """Every dropped input row (read from `rejects.jsonl` when the output was written)."""
+        path = self.out_dir / "rejects.jsonl" if self.out_dir else None
+        if path is None or not path.exists():
+            return self.kept_rejects
+        import orjson
+
+        with path.open("rb") as fh:
+            return [Reject.model_validate(orjson.loads(line)) for line in fh if line.strip()]
+
+
+def detect(source: Any, *, split: str | None = None, subset: str | None = None,
+           sample_size: int = 200) -> DetectionResult:
+    """Detect the layout of a path, Hub id or in-memory dataset, with the evidence."""
+    src = open_source(source, split=split, subset=subset)
+    return _detect(src, sample_size)
+
+
+def _detect(src: Source, sample_size: int = 200) -> DetectionResult:
+    first = next(iter(src.splits.values()))
+    return detect_layout(src.columns, first.sample(sample_size), builtin_specs())
+
+
+def resolve_spec(spec: LayoutSpec | str | Path | None, src: Source) -> tuple[LayoutSpec, DetectionResult | None]:
+    """The spec to apply: given (object, file or built-in name) or detected."""
+    if isinstance(spec, LayoutSpec):
+        return spec, None
+    if spec is not None:
+        path = Path(spec)
+        return (load_spec(path) if path.suffix in (".yaml", ".yml", ".json") or path.exists()
+                else builtin_spec(str(spec))), None
+    found = _detect(src)
+    return builtin_spec(found.layout), found
+
+
+def check_options(spec: LayoutSpec, options: ConvertOptions) -> None:
+    """Options that cannot apply to this spec are errors, not silently ignored."""
+    if options.axis is None:
+        return
+    pref = spec.preference
+    if not isinstance(pref, Index):
+        raise SpecError(f"--axis {options.axis!r} given, but layout `{spec.name}` has a single preference axis",
+                        fix="drop --axis")
+    if options.axis not in pref.axes:
+        raise SpecError(f"unknown axis {options.axis!r} for layout `{spec.name}`",
+                        fix=f"use one of: {', '.join(pref.axes)}")
+
+
+def convert(source: Any, out_dir: str | Path | None = None, *, spec: LayoutSpec | str | Path | None = None,
+            options: ConvertOptions | None = None, split: str | None = None, subset: str | None = None,
+            overwrite: bool = False, progress: bool = False) -> ConvertResult:
+    """Convert a preference source into the canonical dataset.
+
+    `source` is a file, a folder, a `save_to_disk` folder, a Hub id, or an in-memory
+    `Dataset`/`DatasetDict`/`IterableDataset`. With `out_dir`, the dataset is written there
+    atomically (with `prefdata.json` and `rejects.jsonl`) and loaded back memory-mapped;
+    without it, nothing touches disk.
+    """
+    options = options or ConvertOptions()
+    src = open_source(source, split=split, subset=subset)
+    layout, detection = resolve_spec(spec, src)
+    check_options(layout, options)
+    manifest = Manifest(
+        prefdata_version=__version__, source=src.description, source_fingerprint=src.fingerprint,
+        layout=layout.name, spec=layout, options=options, detection=detection, format="", prompt="",
+    )
+    sink = _DiskSink(out_dir, overwrite) if out_dir is not None else _MemorySink()
+    with sink:
+        for name, split_src in src.splits.items():
+            manifest.splits[name] = _convert_split(split_src, RowConverter(layout, options, src.columns), sink, progress)
+        _describe_output(manifest, sink.schema)
+        dataset = sink.finish(manifest)
+    return ConvertResult(dataset=dataset, manifest=manifest, kept_rejects=sink.rejects, out_dir=sink.path)
+
+
+def _convert_split(src: SplitSource, converter: RowConverter, sink: _Sink, progress: bool) -> SplitReport:
+    report, dropped = SplitReport(), Counter()
+    out: list[dict[str, Any]] = []
+    wrote = False
+    for index, row in _rows(src, progress):
+        report.rows_in += 1
+        try:
+            produced = converter.convert(row, src.name, index)
+        except Drop as drop:
+            dropped[drop.reason] += 1
+            sink.reject({"split": src.name, "source_row": index, "reason": drop.reason, "detail": drop.detail})
+            continue
+        except RowError as exc:
+            exc.where = f"{src.origin}, split {src.name}, {exc.where}"
+            raise
+        out += produced
+        report.rows_out += len(produced)
+        if len(out) >= FLUSH_ROWS:
+            sink.write(src.name, rows_to_table(out))
+            out, wrote = [], True
+    if out or not wrote:
+        sink.write(src.name, rows_to_table(out) if out else None)
+    report.dropped = dict(sorted(dropped.items()))
+    return report
+
+
+def _rows(src: SplitSource, progress: bool) -> Iterator[tuple[int, dict[str, Any]]]:
+    bar = None
+    if progress and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=src.num_rows, desc=f"convert {src.name}", unit="row", file=sys.stderr)
+    index = 0
+    for batch in src.iter_batches():
+        for row in batch:
+            yield index, row
+            index += 1
+        if bar is not None:
+            bar.update(len(batch))
+    if bar is not None:
+        bar.close()
+
+
+def _describe_output(manifest: Manifest, schema: pa.Schema | None) -> None:
+    if schema is None:
+        manifest.format, manifest.prompt = "conversational", manifest.options.prompt
+        return
+    manifest.columns = schema.names
+    manifest.prompt = "explicit" if "prompt" in schema.names else "implicit"
+    manifest.format = "standard" if pa.types.is_string(schema.field("chosen").type) else "conversational"
+
+
+class _Sink:
+    """Where converted tables go; keeps the rejects and the first non-empty schema."""
+
+    path: Path | None = None
+
+    def __init__(self) -> None:
+        self.rejects: list[Reject] = []
+        self.schema: pa.Schema | None = None
+
+    def __enter__(self) -> _Sink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def reject(self, reject: dict[str, Any]) -> None:
+        self.rejects.append(Reject.model_validate(reject))
+
+    def write(self, split: str, table: pa.Table | None) -> None:
+        if table is not None and table.num_rows and self.schema is None:
+            self.schema = table.schema
+
+    def finish(self, manifest: Manifest) -> Any:
+        raise NotImplementedError
+
+
+class _MemorySink(_Sink):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[pa.Table]] = {}
+
+    def write(self, split: str, table: pa.Table | None) -> None:
+        super().write(split, table)
+        self.tables.setdefault(split, [])
+        if table is not None:
+            self.tables[split].append(table)
+
+    def finish(self, manifest: Manifest) -> Any:
+        import datasets
+
+        out = {}
+        for split, tables in self.tables.items():
+            empty = (self.schema or _EMPTY_SCHEMA).empty_table()
+            table = pa.concat_tables(tables, promote_options="default") if tables else empty
+            out[split] = datasets.Dataset(datasets.table.InMemoryTable(table))
+        return datasets.DatasetDict(out)
+
+
+class _DiskSink(_Sink):
+    def __init__(self, out_dir: str | Path, overwrite: bool) -> None:
+        super().__init__()
+        from prefdata.writer import CanonicalWriter
+
+        self.writer = CanonicalWriter(out_dir, overwrite=overwrite)
+        self.path = Path(out_dir)
+        self.pending_empty: list[str] = []
+
+    def __enter__(self) -> _DiskSink:
+        self.writer.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.writer.__exit__(*exc)
+
+    def reject(self, reject: dict[str, Any]) -> None:
+        self.writer.add_reject(reject)  # streamed to rejects.jsonl, not kept in memory
+
+    def write(self, split: str, table: pa.Table | None) -> None:
+        super().write(split, table)
+        if table is None:
+            self.pending_empty.append(split)
+        else:
+            self.writer.write(split, table)
+
+    def finish(self, manifest: Manifest) -> Any:
+        import datasets
+
+        for split in self.pending_empty:
+            self.writer.write(split, (self.schema or _EMPTY_SCHEMA).empty_table())
+        path = self.writer.commit(manifest.model_dump_json(indent=2))
+        return datasets.load_from_disk(str(path))

@@ -1,0 +1,104 @@
+"""Choosing a layout spec from a source's columns and sampled values, and saying why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+
+from prefdata.errors import DetectionError
+from prefdata.records.manifest import DetectionResult, LayoutScore
+from prefdata.records.spec import LayoutSpec, ValueCheck
+from prefdata.transforms.fields import get_path
+
+PASS_RATE = 0.9  # share of sampled non-null values a value test must accept
+
+
+def _json(value: Any) -> Any:
+    if not isinstance(value, str):
+        return None
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _is_messages(v: Any, key: str = "role") -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(m, dict) and key in m for m in v)
+
+
+CHECKS: dict[str, Callable[[Any, ValueCheck], bool]] = {
+    "string": lambda v, c: isinstance(v, str),
+    "number": lambda v, c: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "integer": lambda v, c: isinstance(v, int) and not isinstance(v, bool),
+    "bool": lambda v, c: isinstance(v, bool),
+    "messages": lambda v, c: _is_messages(v),
+    "sharegpt": lambda v, c: _is_messages(v, "from"),
+    "json_messages": lambda v, c: _is_messages(_json(v)),
+    "json_turns": lambda v, c: isinstance(j := _json(v), list) and all(t is None or isinstance(t, str) for t in j),
+    "hh_text": lambda v, c: isinstance(v, str) and "\n\nHuman:" in v and "\n\nAssistant:" in v,
+    "extra_id_text": lambda v, c: isinstance(v, str),
+    "struct": lambda v, c: isinstance(v, dict) and all(f in v for f in c.fields),
+    "list_of_struct": lambda v, c: isinstance(v, list) and all(
+        isinstance(i, dict) and all(f in i for f in c.fields) for i in v),
+    "one_of": lambda v, c: v in c.values or str(v) in {str(x) for x in c.values},
+}
+
+
+def score_spec(spec: LayoutSpec, columns: Sequence[str], sample: Sequence[dict[str, Any]]) -> LayoutScore:
+    """How well `spec` fits: 0 unless every column and value test holds."""
+    present = set(columns)
+    result = LayoutScore(name=spec.name, score=0.0)
+    missing = [c for c in spec.match.columns if c not in present]
+    result.failed += [f"column `{c}` missing" for c in missing]
+    result.failed += [f"column `{c}` present" for c in spec.match.absent if c in present]
+    result.matched += [f"column `{c}`" for c in spec.match.columns if c in present]
+    for check in spec.match.values:
+        ok, why = _run_check(check, sample)
+        (result.matched if ok else result.failed).append(why)
+    if not result.failed:
+        result.score = 1 + len(spec.match.columns) + 2 * len(spec.match.values) + 0.1 * spec.priority
+    return result
+
+
+def _run_check(check: ValueCheck, sample: Sequence[dict[str, Any]]) -> tuple[bool, str]:
+    values = [v for v in (get_path(r, check.column) for r in sample) if v is not None]
+    test = CHECKS[check.kind]
+    bad = [v for v in values if not test(v, check)]
+    label = f"`{check.column}` is {check.kind}" + (f" {check.values}" if check.values else "")
+    if not values:
+        return False, f"{label}: every sampled value is null"
+    if len(bad) > (1 - PASS_RATE) * len(values):
+        return False, f"{label}: {len(bad)}/{len(values)} sampled values are not, e.g. {str(bad[0])[:60]!r}"
+    return True, f"{label} ({len(values) - len(bad)}/{len(values)} sampled)"
+
+
+def detect_layout(columns: Sequence[str], sample: Sequence[dict[str, Any]],
+                  specs: Sequence[LayoutSpec]) -> DetectionResult:
+    """The best-fitting spec, with the runner-up and the evidence; refuses non-preference data."""
+    scores = sorted((score_spec(s, columns, sample) for s in specs), key=lambda s: -s.score)
+    best = scores[0] if scores else None
+    if best is None or best.score <= 0:
+        raise DetectionError(_refusal(columns, scores), where="detect",
+                             fix="describe the layout in a spec file and pass --spec FILE")
+    rest = scores[1:]
+    runner = next((s for s in rest if s.score > 0), None) or max(
+        rest, key=lambda s: len(s.matched) - len(s.failed), default=None)
+    reason = f"{best.name}: " + "; ".join(best.matched)
+    return DetectionResult(layout=best.name, runner_up=runner, scores=scores, columns=list(columns), reason=reason)
+
+
+def _refusal(columns: Sequence[str], scores: Sequence[LayoutScore]) -> str:
+    cols = set(columns)
+    found = ", ".join(f"`{c}`" for c in columns) or "no columns"
+    if "messages" in cols and not {"chosen", "rejected"} & cols:
+        kind = "this looks like SFT conversation data (a `messages` column) with no preference signal"
+    elif {"prompt", "completion"} <= cols and not {"chosen", "rejected"} & cols:
+        kind = "this looks like prompt/completion (SFT) data: one response per prompt, nothing to compare"
+    else:
+        kind = "no known preference layout matches"
+    near = max(scores, key=lambda s: len(s.matched) - len(s.failed), default=None)
+    hint = f"; nearest layout `{near.name}` failed: {'; '.join(near.failed[:3])}" if near else ""
+    return (f"not preference data: {kind}. Found columns {found}; expected two or more responses "
+            f"to one prompt and a preference signal (e.g. `chosen`/`rejected`){hint}")

@@ -1,0 +1,83 @@
+"""Reading one data file of any supported format as rows, and fingerprinting files cheaply."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+
+from prefdata.errors import SourceError
+from prefdata.sources import columnar
+from prefdata.sources.jsonlines import iter_json_rows
+from prefdata.sources.source import rebatch
+
+SUPPORTED_EXTENSIONS = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".parquet", ".csv", ".arrow")
+
+_BATCHED: dict[str, Callable[[Path, int], Iterator[pa.RecordBatch]]] = {
+    ".parquet": columnar.iter_parquet_batches,
+    ".csv": columnar.iter_csv_batches,
+    ".arrow": columnar.iter_arrow_batches,
+}
+
+
+def extension(path: Path) -> str | None:
+    """The supported extension `path` ends with (longest match), or None."""
+    name = path.name.lower()
+    matches = [ext for ext in SUPPORTED_EXTENSIONS if name.endswith(ext)]
+    return max(matches, key=len) if matches else None
+
+
+def check_file(path: Path) -> str:
+    """Return the extension of `path`; raise SourceError for an unsupported type or an empty file."""
+    ext = extension(path)
+    if ext is None:
+        raise SourceError(
+            f"unsupported file type {''.join(path.suffixes) or '(no extension)'!r}",
+            where=str(path),
+            fix=f"convert it to one of {', '.join(SUPPORTED_EXTENSIONS)}",
+        )
+    if path.stat().st_size == 0:
+        raise SourceError("file is empty: no rows", where=str(path))
+    return ext
+
+
+def iter_file_batches(path: Path, batch_size: int) -> Iterator[list[dict]]:
+    """Rows of one file, as lists of at most `batch_size` dicts; read errors become SourceError."""
+    ext = check_file(path)
+    try:
+        if ext in _BATCHED:
+            for batch in _BATCHED[ext](path, batch_size):
+                yield batch.to_pylist()
+        else:
+            yield from rebatch(iter_json_rows(path), batch_size)
+    except (pa.ArrowException, OSError) as exc:
+        raise SourceError(f"cannot read {ext} file ({exc})", where=str(path), fix=_fix(ext)) from None
+
+
+def _fix(ext: str) -> str:
+    return f"check that the file is valid {ext.lstrip('.')} (it may be truncated or have another format)"
+
+
+def file_num_rows(path: Path) -> int | None:
+    """Row count when the format stores it (Parquet, Arrow), else None."""
+    ext = check_file(path)
+    try:
+        if ext == ".parquet":
+            return columnar.parquet_num_rows(path)
+        if ext == ".arrow":
+            return columnar.arrow_num_rows(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise SourceError(f"cannot read {ext} file ({exc})", where=str(path), fix=_fix(ext)) from None
+    return None
+
+
+def files_fingerprint(paths: Sequence[Path], root: Path) -> str:
+    """A hex digest of the files' names (relative to `root`), sizes and modification times."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        stat = path.stat()
+        relative = path.relative_to(root) if path != root else Path(path.name)
+        digest.update(f"{relative.as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()

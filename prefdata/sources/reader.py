@@ -1,0 +1,119 @@
+"""`open_source`: any supported input -> a `Source` of lazily read splits."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from prefdata.errors import SourceError
+from prefdata.sources import memory
+from prefdata.sources.files import (
+    SUPPORTED_EXTENSIONS,
+    check_file,
+    extension,
+    file_num_rows,
+    files_fingerprint,
+    iter_file_batches,
+)
+from prefdata.sources.folder import split_files
+from prefdata.sources.saved import arrow_rows, is_saved_dataset, saved_split_files
+from prefdata.sources.source import Source, SplitSource, union_columns
+
+# "org/name" with no extension of ours: a Hub id when no such local path exists.
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+def open_source(source: Any, *, split: str | None = None, subset: str | None = None) -> Source:
+    """Open an input for streaming: a file, a folder, a `save_to_disk` folder, a `datasets` object or a Hub id.
+
+    Nothing is read but a sample of the first split (for `columns`) and the cheap metadata.
+    `split` keeps only that split; `subset` picks a config of a Hub dataset.
+    """
+    if memory.is_in_memory(source):
+        _require_no_subset(subset, "in-memory dataset")
+        description = f"in-memory {type(source).__name__}"
+        splits = memory.in_memory_splits(source, description)
+        return _build(description, splits, split, lambda kept: memory.in_memory_fingerprint(source, kept))
+    if not isinstance(source, (str, os.PathLike)):
+        raise SourceError(f"cannot read a {type(source).__name__}", fix="pass a path, a Hub id or a datasets object")
+    path = Path(source).expanduser()
+    if not path.exists():
+        return _open_hub(str(source), split, subset)
+    _require_no_subset(subset, str(path))
+    splits, files = _local_splits(path)
+    root = path if path.is_dir() else path.parent
+    return _build(path.name, splits, split, lambda kept: files_fingerprint(_kept_files(files, kept), root))
+
+
+def _local_splits(path: Path) -> tuple[dict[str, SplitSource], dict[str, list[Path]]]:
+    if path.is_file():
+        files = {"train": [path]}
+    elif is_saved_dataset(path):
+        files = saved_split_files(path)
+        return {name: _files_split(name, paths, arrow_rows(paths)) for name, paths in files.items()}, files
+    else:
+        files = split_files(path)
+    for paths in files.values():
+        for file in paths:
+            check_file(file)  # fail at open, not after other splits were converted
+    return {name: _files_split(name, paths, _cheap_rows(paths)) for name, paths in files.items()}, files
+
+
+def _files_split(name: str, paths: list[Path], num_rows: int | None) -> SplitSource:
+    def read(batch_size: int):
+        for path in paths:
+            yield from iter_file_batches(path, batch_size)
+
+    origin = str(paths[0]) if len(paths) == 1 else f"{paths[0].parent} ({len(paths)} files)"
+    return SplitSource(name=name, origin=origin, num_rows=num_rows, read=read)
+
+
+def _cheap_rows(paths: list[Path]) -> int | None:
+    """Sum of stored row counts when every file stores one (Parquet, Arrow), else None."""
+    if any(extension(path) not in (".parquet", ".arrow") for path in paths):
+        return None
+    return sum(file_num_rows(path) or 0 for path in paths)
+
+
+def _kept_files(files: dict[str, list[Path]], kept: dict[str, SplitSource]) -> list[Path]:
+    return [path for name in kept for path in files[name]]
+
+
+def _open_hub(name: str, split: str | None, subset: str | None) -> Source:
+    if not _HUB_ID.match(name) or extension(Path(name)) is not None:
+        raise SourceError(
+            "no such file or folder",
+            where=name,
+            fix=f"pass a file ({', '.join(SUPPORTED_EXTENSIONS)}), a folder, or a Hub id like org/name",
+        )
+    loaded = memory._load_with_datasets(name, subset, split)
+    description = f"hub:{name}" + (f" ({subset})" if subset else "")
+    splits = memory.in_memory_splits(loaded, description)
+    return _build(description, splits, None, lambda kept: memory.in_memory_fingerprint(loaded, kept))
+
+
+def _build(description: str, splits: dict[str, SplitSource], split: str | None, fingerprint) -> Source:
+    """Keep the requested split, take the first split's columns, and fingerprint what is kept."""
+    if split is not None:
+        if split not in splits:
+            raise SourceError(
+                f"no split {split!r}; available: {', '.join(splits)}",
+                where=description,
+                fix=f"pass --split with one of: {', '.join(splits)}",
+            )
+        splits = {split: splits[split]}
+    first = next(iter(splits.values()))
+    columns = union_columns(first.sample())
+    return Source(description=description, splits=splits, columns=columns, fingerprint=fingerprint(splits))
+
+
+def _require_no_subset(subset: str | None, where: str) -> None:
+    """Only Hub datasets have subsets (configs): refuse one rather than ignore it."""
+    if subset is not None:
+        raise SourceError(
+            f"subset {subset!r} given, but this input has no subsets",
+            where=where,
+            fix="drop --subset (it selects a config of a Hub dataset)",
+        )

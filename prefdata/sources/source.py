@@ -1,0 +1,73 @@
+"""The two objects every reader returns: a `Source` and its `SplitSource`s."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+# A split's reader: given a batch size, yields lists of rows (plain dicts) in source order.
+BatchReader = Callable[[int], Iterator[list[dict]]]
+
+
+@dataclass
+class SplitSource:
+    """One split of an input, read lazily.
+
+    `iter_batches` can be called any number of times; each call starts again from the first
+    row, so row indices (0-based, in iteration order) are stable between passes.
+    """
+
+    name: str
+    origin: str
+    num_rows: int | None
+    read: BatchReader = field(repr=False, compare=False)
+
+    def iter_batches(self, batch_size: int = 2048) -> Iterator[list[dict]]:
+        """Yield the rows as plain Python dicts, in source order, at most `batch_size` at a time."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        return self.read(batch_size)
+
+    def sample(self, n: int = 200) -> list[dict]:
+        """Return the first `n` rows (fewer when the split is shorter), reading only what is needed."""
+        rows: list[dict] = []
+        if n <= 0:
+            return rows
+        batches = self.iter_batches(min(n, 2048))
+        try:
+            for batch in batches:
+                rows.extend(batch[: n - len(rows)])
+                if len(rows) >= n:
+                    break
+        finally:
+            # Closing the generator closes the file it holds open.
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+        return rows
+
+
+@dataclass
+class Source:
+    """An opened input: its splits (in a stable order), column names and a cheap fingerprint."""
+
+    description: str
+    splits: dict[str, SplitSource]
+    columns: list[str]
+    fingerprint: str
+
+
+def rebatch(rows: Iterable[dict], batch_size: int) -> Iterator[list[dict]]:
+    """Group a stream of rows into lists of at most `batch_size` rows."""
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, batch_size)):
+        yield batch
+
+
+def union_columns(rows: Iterable[dict], initial: Iterable[str] = ()) -> list[str]:
+    """Top-level keys seen in `rows`, in first-seen order, after the `initial` names."""
+    seen = dict.fromkeys(initial)
+    for row in rows:
+        seen.update(dict.fromkeys(row))
+    return list(seen)

@@ -1,0 +1,151 @@
+"""One function per way a source encodes preference; each returns the pairs to build.
+
+| encoding       | signal                                   | rule                                  |
+| -------------- | ---------------------------------------- | ------------------------------------- |
+| `paired`       | responses are [chosen, rejected]         | as given; equal scores are a tie      |
+| `one_hot`      | a 0/1 column per response, tie columns   | the 1 wins                            |
+| `label`        | a column naming the winner               | look the value up                     |
+| `index`        | a column holding the winner's index      | pick by index (per axis)              |
+| `signed`       | strength in -k..k                        | sign picks, size is margin, 0 ties    |
+| `rank`         | a rank per response, lower better        | sort ascending, then pair             |
+| `score`        | a score per response, higher better      | sort descending, then pair            |
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from prefdata.records.options import ConvertOptions
+from prefdata.records.spec import Index, Label, OneHot, Paired, Rank, Score, Signed
+from prefdata.transforms.candidates import Example
+from prefdata.transforms.drops import Drop
+from prefdata.transforms.fields import get_path, number
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One pair to build: response indices, optional margin, and a tie kind when tied."""
+
+    chosen: int
+    rejected: int
+    margin: float | None = None
+    tie: str | None = None
+
+
+def paired(row: dict[str, Any], pref: Paired, ex: Example, opts: ConvertOptions, key: str) -> list[Choice]:
+    if not pref.scores:
+        return [Choice(0, 1)]
+    a, b = (number(get_path(row, c), c) for c in pref.scores)
+    if a is None or b is None:
+        return [Choice(0, 1)]
+    return [Choice(0, 1, a - b, "tie" if a == b else None)]
+
+
+def one_hot(row: dict[str, Any], pref: OneHot, ex: Example, opts: ConvertOptions, key: str) -> list[Choice]:
+    if any(_flag(row, c) for c in pref.tie_columns):
+        return [Choice(0, 1, tie="tie")]
+    winners = [i for i, c in enumerate(pref.columns) if _flag(row, c)]
+    if len(winners) != 1:
+        shown = {c: get_path(row, c) for c in pref.columns + pref.tie_columns}
+        raise Drop("missing_preference", f"expected exactly one winner flag, got {shown}")
+    return [Choice(winners[0], 1 - winners[0])]
+
+
+def _flag(row: dict[str, Any], column: str) -> bool:
+    value = get_path(row, column)
+    if value in (1, True, "1", "true", "True"):
+        return True
+    if value in (0, False, "0", "false", "False", None):
+        return False
+    raise Drop("missing_preference", f"`{column}` is {value!r}, expected 0 or 1")
+
+
+def label(row: dict[str, Any], pref: Label, ex: Example, opts: ConvertOptions, key: str) -> list[Choice]:
+    value = get_path(row, pref.column)
+    text = str(value) if value is not None else None
+    if text in pref.ties:
+        return [Choice(0, 1, tie=pref.ties[text])]
+    if text in pref.winners:
+        winner = pref.winners[text]
+        return [Choice(winner, 1 - winner)]
+    known = sorted([*pref.winners, *pref.ties])
+    raise Drop("missing_preference", f"`{pref.column}` is {value!r}, expected one of {known}")
+
+
+def index(row: dict[str, Any], pref: Index, ex: Example, opts: ConvertOptions, key: str) -> list[Choice]:
+    column = pref.axes[opts.axis or pref.default_axis]
+    value = get_path(row, column)
+    if pref.values:
+        winner = pref.values.get(str(value))
+    else:
+        winner = int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if winner is None or winner not in (0, 1):
+        raise Drop("missing_preference", f"`{column}` is {value!r}")
+    return [Choice(winner, 1 - winner)]
+
+
+def signed(row: dict[str, Any], pref: Signed, ex: Example, opts: ConvertOptions, key: str) -> list[Choice]:
+    value = number(get_path(row, pref.column), pref.column)
+    if value is None or not math.isfinite(value):
+        raise Drop("missing_preference", f"`{pref.column}` is {get_path(row, pref.column)!r}")
+    if value == 0:
+        return [Choice(0, 1, 0.0, tie="tie")]
+    winner = pref.negative_prefers if value < 0 else 1 - pref.negative_prefers
+    return [Choice(winner, 1 - winner, abs(value))]
+
+
+def rank(row: dict[str, Any], pref: Rank, ex: Example, opts: ConvertOptions, key: str) -> list[Choice]:
+    ranks = [_item_number(ex, i, pref.field, []) for i in range(len(ex.responses))]
+    return pair_by_value(ex, [-r if r is not None else None for r in ranks], opts, key)
+
+
+def score(row: dict[str, Any], pref: Score, ex: Example, opts: ConvertOptions, key: str) -> list[Choice]:
+    scores = [_item_number(ex, i, pref.field, pref.fallback_fields) for i in range(len(ex.responses))]
+    return pair_by_value(ex, scores, opts, key)
+
+
+def _item_number(ex: Example, i: int, path: str, fallback: list[str]) -> float | None:
+    item = ex.items[i] if ex.items else None
+    value = number(get_path(item, path), path)
+    if (value is None or not math.isfinite(value)) and fallback:
+        parts = [number(get_path(item, f), f) for f in fallback]
+        finite = [p for p in parts if p is not None and math.isfinite(p)]
+        value = sum(finite) / len(finite) if finite else None
+    return value if value is not None and math.isfinite(value) else None
+
+
+def pair_by_value(ex: Example, values: list[float | None], opts: ConvertOptions, key: str) -> list[Choice]:
+    """Pairs from per-response values where higher is better, by the pairing policy."""
+    usable = [(v, i) for i, v in enumerate(values) if v is not None and _has_text(ex, i)]
+    if len(usable) < 2:
+        raise Drop("fewer_than_two_responses", f"{len(usable)} usable of {len(values)}")
+    usable.sort(key=lambda t: (-t[0], t[1]))
+    (best, bi), (worst, wi) = usable[0], usable[-1]
+    if opts.pairing == "best-worst":
+        return [Choice(bi, wi, best - worst, "tie" if best == worst else None)]
+    if opts.pairing == "best-random":
+        lower = [(v, i) for v, i in usable if v < best]
+        if not lower:
+            return [Choice(bi, wi, 0.0, "tie")]
+        v, i = random.Random(key).choice(lower)
+        return [Choice(bi, i, best - v)]
+    return [
+        Choice(i, j, vi - vj, "tie" if vi == vj else None)
+        for n, (vi, i) in enumerate(usable)
+        for vj, j in usable[n + 1:]
+    ]
+
+
+def _has_text(ex: Example, i: int) -> bool:
+    if ex.raw is not None:
+        return isinstance(ex.raw[i], str) and bool(ex.raw[i].strip())
+    return ex.responses[i] is not None
+
+
+ENCODERS = {
+    "paired": paired, "one_hot": one_hot, "label": label, "index": index,
+    "signed": signed, "rank": rank, "score": score,
+}

@@ -1,0 +1,112 @@
+"""Normalising one message from any source into the canonical message dict.
+
+Canonical keys only, none invented: `role`, `content`, and `tool_calls`, `name`,
+`tool_call_id` when the source message has them (a null value counts as absent, since
+Arrow fills missing struct keys with nulls). Tool-call arguments become JSON text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from prefdata.transforms.drops import Drop
+
+ROLE_ALIASES = {
+    "system": "system", "user": "user", "human": "user", "prompter": "user",
+    "assistant": "assistant", "gpt": "assistant", "bot": "assistant", "model": "assistant",
+    "chatgpt": "assistant", "tool": "tool", "function": "tool", "ipython": "tool", "observation": "tool",
+}
+
+
+def role_of(value: Any) -> str:
+    """Map a source role name to a canonical role, or drop the row."""
+    role = ROLE_ALIASES.get(str(value).strip().lower()) if value is not None else None
+    if role is None:
+        raise Drop("unknown_role", f"role {value!r}")
+    return role
+
+
+def content_of(value: Any) -> str | None:
+    """Message content as text: strings as they are, text parts joined, null kept null."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(p, dict) for p in value):
+        texts = [p.get("text") for p in value if p.get("type", "text") == "text"]
+        if len(texts) == len(value) and all(isinstance(t, str) for t in texts):
+            return "".join(texts)  # type: ignore[arg-type]
+    raise Drop("bad_value", f"content is {type(value).__name__}, not text")
+
+
+def arguments_text(value: Any) -> str:
+    """Tool-call arguments as JSON text of an object; a JSON string is kept verbatim if valid."""
+    if isinstance(value, str):
+        try:
+            parsed = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            raise Drop("bad_value", f"tool-call arguments are not valid JSON: {value[:60]!r}") from None
+        if not isinstance(parsed, dict):
+            raise Drop("bad_value", "tool-call arguments are not a JSON object")
+        return value
+    if isinstance(value, dict):
+        return json_text(value)
+    raise Drop("bad_value", f"tool-call arguments are {type(value).__name__}")
+
+
+def json_text(value: Any) -> str:
+    """JSON text the way chat templates' `tojson` writes it (key order kept, non-ASCII kept)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def tool_call_of(call: Any) -> dict[str, Any]:
+    """One tool call in canonical form: `{type, function: {name, arguments}, id?}`."""
+    if not isinstance(call, dict):
+        raise Drop("bad_value", "a tool call is not an object")
+    fn = call.get("function") if isinstance(call.get("function"), dict) else call
+    name = fn.get("name")
+    if not isinstance(name, str) or not name:
+        raise Drop("bad_value", "a tool call has no function name")
+    out: dict[str, Any] = {
+        "type": call.get("type") or "function",
+        "function": {"name": name, "arguments": arguments_text(fn.get("arguments", {}))},
+    }
+    if call.get("id") is not None:
+        out["id"] = str(call["id"])
+    return out
+
+
+def message_of(raw: Any) -> dict[str, Any]:
+    """Normalise a `{role, content, ...}` (or `{from, value}`) message."""
+    if not isinstance(raw, dict):
+        raise Drop("bad_value", f"a message is {type(raw).__name__}, not an object")
+    if "role" in raw:
+        msg: dict[str, Any] = {"role": role_of(raw["role"]), "content": content_of(raw.get("content"))}
+    elif "from" in raw:
+        msg = {"role": role_of(raw["from"]), "content": content_of(raw.get("value"))}
+    else:
+        raise Drop("bad_value", "a message has neither `role` nor `from`")
+    calls = raw.get("tool_calls")
+    if calls:
+        if not isinstance(calls, list):
+            raise Drop("bad_value", "tool_calls is not a list")
+        msg["tool_calls"] = [tool_call_of(c) for c in calls]
+    for key in ("name", "tool_call_id"):
+        if raw.get(key) is not None:
+            msg[key] = str(raw[key])
+    return msg
+
+
+def messages_of(raw: Any) -> list[dict[str, Any]]:
+    """Normalise a list of messages."""
+    if not isinstance(raw, list):
+        raise Drop("bad_value", f"expected a list of messages, got {type(raw).__name__}")
+    return [message_of(m) for m in raw]
+
+
+def is_empty(msg: dict[str, Any]) -> bool:
+    """A message says nothing: no text and no tool call."""
+    content = msg.get("content")
+    return (content is None or not content.strip()) and not msg.get("tool_calls")

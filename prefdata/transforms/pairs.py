@@ -1,0 +1,138 @@
+"""From one source row to its canonical output rows: read, choose pairs, shape, check."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection
+from typing import Any
+
+from prefdata.errors import RowError
+from prefdata.records.options import ConvertOptions
+from prefdata.records.spec import LayoutSpec, MessageTree
+from prefdata.transforms.candidates import Example, read_example
+from prefdata.transforms.dialogue import parse_json, split_hh_pair
+from prefdata.transforms.drops import REASONS, Drop
+from prefdata.transforms.encodings import ENCODERS, Choice
+from prefdata.transforms.fields import get_path, number
+from prefdata.transforms.message_tree import tree_pairs
+from prefdata.transforms.messages import json_text
+from prefdata.transforms.shape import check_pair, derive_prompt, is_plain_text, to_columns
+
+
+class RowConverter:
+    """Converts rows of one split under one spec and one set of options."""
+
+    def __init__(self, spec: LayoutSpec, options: ConvertOptions, columns: Collection[str]) -> None:
+        self.spec, self.options = spec, options
+        self.encode = ENCODERS.get(spec.preference.encoding)
+
+        def present(path: str | None) -> str | None:
+            return path if path is not None and path.split(".")[0] in columns else None
+
+        margin = spec.margin if spec.margin is not None and present(spec.margin.column) else None
+        self.margin_source = margin if margin is not None and (margin.always or options.margin) else None
+        self.with_margin = self.margin_source is not None or options.margin
+        self.tools, self.template_kwargs = present(spec.tools), present(spec.chat_template_kwargs)
+
+    def convert(self, row: dict[str, Any], split: str, index: int) -> list[dict[str, Any]]:
+        """Output rows for `row`; raises `Drop` when none survive (the first reason wins)."""
+        key = f"{self.options.seed}:{split}:{index}"
+        if isinstance(self.spec.preference, MessageTree):
+            return self._first_or_drop(
+                [lambda p=p: self.build_sides(row, p.prompt, p.chosen, p.rejected, Choice(0, 1, p.margin, p.tie),
+                                              index)
+                 for p in tree_pairs(row, self.spec.preference, self.options, key)])
+        ex = read_example(row, self.spec)
+        choices = self.encode(row, self.spec.preference, ex, self.options, key)
+        return self._first_or_drop([lambda c=c: self.build(row, ex, c, index) for c in choices])
+
+    @staticmethod
+    def _first_or_drop(builders: list[Callable[[], dict[str, Any]]]) -> list[dict[str, Any]]:
+        out, first_drop = [], None
+        for build in builders:
+            try:
+                out.append(build())
+            except Drop as drop:
+                first_drop = first_drop or drop
+        if not out:
+            raise first_drop or Drop("no_pairs")
+        return out
+
+    def build(self, row: dict[str, Any], ex: Example, choice: Choice, index: int) -> dict[str, Any]:
+        """One canonical row for one chosen/rejected choice."""
+        prompt, chosen, rejected = self._sides(ex, choice)
+        return self.build_sides(row, prompt, chosen, rejected, choice, index)
+
+    def build_sides(self, row: dict[str, Any], prompt: list[dict], chosen: list[dict], rejected: list[dict],
+                    choice: Choice, index: int) -> dict[str, Any]:
+        """One canonical row from the prompt and the two sides."""
+        if choice.tie is not None:
+            self._tie_policy(choice, index)
+        check_pair(prompt, chosen, rejected, self.options)
+        standard = self._standard(prompt, chosen, rejected)
+        columns = to_columns(prompt, chosen, rejected, self.options, standard)
+        if self.with_margin:
+            columns["margin"] = self._margin(row, choice)
+        if self.options.ties == "keep":
+            columns["tie"] = choice.tie is not None
+        if self.tools:
+            columns["tools"] = _tools_text(get_path(row, self.tools))
+        if self.template_kwargs:
+            columns["chat_template_kwargs"] = get_path(row, self.template_kwargs)
+        columns["source_row"] = index
+        return columns
+
+    def _tie_policy(self, choice: Choice, index: int) -> None:
+        if self.options.ties == "drop":
+            raise Drop(choice.tie or "tie")
+        if self.options.ties == "error":
+            raise RowError(
+                f"row is a tie ({choice.tie}): {REASONS.get(choice.tie or 'tie', '')}",
+                where=f"row {index}", fix="pass --ties drop or --ties keep",
+            )
+
+    def _sides(self, ex: Example, choice: Choice) -> tuple[list[dict], list[dict], list[dict]]:
+        if ex.raw is not None:
+            a, b = ex.raw[choice.chosen], ex.raw[choice.rejected]
+            if not isinstance(a, str) or not isinstance(b, str):
+                raise Drop("empty_response", "a transcript is null")
+            prompt, ca, cb = split_hh_pair(a, b)
+            return prompt, [{"role": "assistant", "content": ca}], [{"role": "assistant", "content": cb}]
+        chosen, rejected = ex.responses[choice.chosen], ex.responses[choice.rejected]
+        if chosen is None or rejected is None:
+            side = "chosen" if chosen is None else "rejected"
+            raise Drop("empty_response", f"{side} is null")
+        if ex.prompt is None:
+            if is_plain_text(chosen, rejected):
+                return [], chosen, rejected  # implicit standard text: keep whole
+            return derive_prompt(chosen, rejected)
+        return ex.prompt, chosen, rejected
+
+    def _standard(self, *sides: list[dict]) -> bool:
+        if self.options.format == "auto":
+            return is_plain_text(*sides)
+        return self.options.format == "standard"
+
+    def _margin(self, row: dict[str, Any], choice: Choice) -> float | None:
+        src = self.margin_source
+        if src is None:
+            return choice.margin if choice.margin is not None and choice.tie is None else (
+                0.0 if choice.tie else None)
+        value = number(get_path(row, src.column), src.column)
+        if value is None or not math.isfinite(value):
+            return None
+        if src.transform == "abs":
+            return abs(value)
+        if src.transform == "log":
+            return math.log(value) if value > 0 else None
+        return value
+
+
+def _tools_text(value: Any) -> str | None:
+    """The `tools` column as JSON text of a list of schemas (JSON text input kept verbatim)."""
+    if value is None:
+        return None
+    parsed = parse_json(value, "tools")
+    if not isinstance(parsed, list) or not all(isinstance(t, dict) for t in parsed):
+        raise Drop("bad_value", "`tools` is not a list of JSON schemas")
+    return value if isinstance(value, str) else json_text(value)

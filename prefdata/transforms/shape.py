@@ -1,0 +1,118 @@
+"""Building the canonical prompt/chosen/rejected from a prompt and two candidate dialogues.
+
+| option            | value           | columns written                                    |
+| ----------------- | --------------- | -------------------------------------------------- |
+| `prompt`          | `explicit`      | `prompt` (shared turns), `chosen`, `rejected` (replies) |
+| `prompt`          | `implicit`      | `chosen`, `rejected` (whole dialogues)             |
+| `format`          | `conversational`| message lists                                      |
+| `format`          | `standard`      | text; multi-turn dialogue as a Human/Assistant transcript |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefdata.records.options import ConvertOptions
+from prefdata.transforms.drops import Drop
+from prefdata.transforms.messages import is_empty
+
+Messages = list[dict[str, Any]]
+_SPEAKER = {"user": "Human", "assistant": "Assistant"}
+
+
+def derive_prompt(chosen: Messages, rejected: Messages) -> tuple[Messages, Messages, Messages]:
+    """Split two whole dialogues into the turns they share and each side's continuation.
+
+    The shared part never ends on an assistant turn, so both continuations start with the
+    assistant's reply (or are empty).
+    """
+    k = 0
+    for a, b in zip(chosen, rejected, strict=False):
+        if a != b:
+            break
+        k += 1
+    while k > 0 and chosen[k - 1]["role"] == "assistant":
+        k -= 1
+    if k == 0:
+        raise Drop("no_shared_prompt", "the two dialogues differ from their first turn")
+    return chosen[:k], chosen[k:], rejected[k:]
+
+
+def check_pair(prompt: Messages, chosen: Messages, rejected: Messages, opts: ConvertOptions) -> None:
+    """Drop pairs with an empty side, an empty prompt, or identical sides (per policy)."""
+    if opts.empty != "keep":
+        if not chosen or not rejected or _empty_reply(chosen) or _empty_reply(rejected):
+            raise Drop("empty_response", _which_empty(chosen, rejected))
+        if prompt and all(is_empty(m) for m in prompt):
+            raise Drop("empty_prompt", "every prompt turn is empty")
+    if opts.identical != "keep" and chosen == rejected:
+        raise Drop("identical", "chosen and rejected are the same")
+
+
+def _empty_reply(messages: Messages) -> bool:
+    return any(is_empty(m) for m in messages if m["role"] in ("assistant", "none")) or is_empty(messages[-1])
+
+
+def _which_empty(chosen: Messages, rejected: Messages) -> str:
+    sides = [n for n, side in (("chosen", chosen), ("rejected", rejected)) if not side or _empty_reply(side)]
+    return f"{' and '.join(sides)} empty"
+
+
+def to_columns(prompt: Messages, chosen: Messages, rejected: Messages, opts: ConvertOptions,
+               standard: bool) -> dict[str, Any]:
+    """The canonical `prompt`/`chosen`/`rejected` values in the requested shape."""
+    if opts.prompt == "implicit" or not prompt:
+        # an implicit source without shared turns (plain-text pairs) stays implicit
+        prompt, chosen, rejected = [], prompt + chosen, prompt + rejected
+        opts = opts.model_copy(update={"prompt": "implicit"})
+    if standard:
+        out: dict[str, Any] = {"chosen": render_text(chosen, reply=bool(prompt)),
+                               "rejected": render_text(rejected, reply=bool(prompt))}
+        if opts.prompt == "explicit":
+            out = {"prompt": render_prompt_text(prompt), **out}
+        return out
+    fix = _conversational_roles
+    out = {"chosen": fix(chosen, "assistant"), "rejected": fix(rejected, "assistant")}
+    if opts.prompt == "explicit":
+        out = {"prompt": fix(prompt, "user"), **out}
+    return out
+
+
+def _conversational_roles(messages: Messages, default: str) -> Messages:
+    return [{**m, "role": default} if m["role"] == "none" else m for m in messages]
+
+
+def is_plain_text(*sides: Messages) -> bool:
+    """All messages are role-less text (a standard-format source)."""
+    return all(m["role"] == "none" for side in sides for m in side)
+
+
+def render_prompt_text(prompt: Messages) -> str:
+    if all(m["role"] == "none" for m in prompt):
+        return "".join(m["content"] or "" for m in prompt)
+    if len(prompt) == 1 and prompt[0]["role"] == "user":
+        return prompt[0]["content"] or ""
+    return _transcript(prompt) + "\n\nAssistant:"
+
+
+def render_text(messages: Messages, *, reply: bool) -> str:
+    """A completion (or an implicit whole dialogue) as text."""
+    if all(m["role"] == "none" for m in messages):
+        return "".join(m["content"] or "" for m in messages)
+    if reply and len(messages) == 1 and messages[0]["role"] == "assistant":
+        return messages[0]["content"] or ""
+    text = _transcript(messages)
+    # a reply continues the prompt's "Assistant:" cue, so its first marker is already there
+    return text.removeprefix("\n\nAssistant:") if reply else text
+
+
+def _transcript(messages: Messages) -> str:
+    parts = []
+    for m in messages:
+        if m["role"] == "tool" or m.get("tool_calls"):
+            raise Drop("bad_value", "tool calls need the conversational format")
+        if m["role"] == "system":
+            parts.append(m["content"] or "")
+        else:
+            parts.append(f"\n\n{_SPEAKER.get(m['role'], 'Human')}: {m['content'] or ''}")
+    return "".join(parts)

@@ -1,0 +1,59 @@
+"""Where checks put what they find: a count, a breakdown and the first few examples per code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from prefdata.validate.codes import CHECKS, SEVERITY_RANK
+from prefdata.validate.report import Example, Finding
+
+MAX_EXAMPLES = 5
+EXCERPT_CHARS = 80
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """A short, single-line, escaped excerpt of a value (NULs and control characters visible)."""
+    text = value if isinstance(value, str) else repr(value)
+    shown = text.encode("unicode_escape").decode("ascii", "replace")
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+class FindingSink:
+    """Accumulates findings per check code across batches and splits."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.breakdown: dict[str, dict[str, int]] = {}
+        self.examples: dict[str, list[Example]] = {}
+
+    def add(self, code: str, count: int, key: str, examples: Iterable[Example] = ()) -> None:
+        """Add `count` occurrences of `code` under breakdown `key` (a split or split pair)."""
+        if code not in CHECKS:
+            raise KeyError(f"unknown check code {code!r}")
+        if count <= 0:
+            return
+        self.counts[code] = self.counts.get(code, 0) + count
+        per = self.breakdown.setdefault(code, {})
+        per[key] = per.get(key, 0) + count
+        kept = self.examples.setdefault(code, [])
+        for ex in examples:
+            if len(kept) >= MAX_EXAMPLES:
+                break
+            kept.append(ex)
+
+    def wants_examples(self, code: str) -> int:
+        """How many more examples `code` can keep."""
+        return MAX_EXAMPLES - len(self.examples.get(code, []))
+
+    def add_rows(self, code: str, split: str, rows: list[int], make: Callable[[int], Example]) -> None:
+        """Add offending rows (local indices); `make` builds an Example for the first few."""
+        self.add(code, len(rows), split, (make(i) for i in rows[: self.wants_examples(code)]))
+
+    def findings(self) -> list[Finding]:
+        """The findings, worst severity first, then by code."""
+        out = [
+            Finding(code=code, severity=CHECKS[code].severity, title=CHECKS[code].title, count=n,
+                    examples=self.examples.get(code, []), breakdown=self.breakdown.get(code, {}))
+            for code, n in self.counts.items()
+        ]
+        return sorted(out, key=lambda f: (-SEVERITY_RANK[f.severity], f.code))

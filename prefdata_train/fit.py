@@ -1,0 +1,119 @@
+"""Training a reward model on a canonical folder, end to end: what `prefdata-train fit` runs.
+
+`OUTPUT_DIR` receives the model and tokenizer (loadable with
+`AutoModelForSequenceClassification.from_pretrained` and `pipeline("text-classification")`),
+the model card `README.md`, the checkpoints, `metrics.json` (the trainer's log history) and
+`training.png` (loss and accuracy over steps).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from prefdata.errors import PrefdataError
+from prefdata_train.canonical import eval_split_name, load_canonical, pair_shape, select_split
+from prefdata_train.plots import plot_training
+from prefdata_train.reward_config import RewardConfig
+
+METRICS_FILE = "metrics.json"
+PLOT_FILE = "training.png"
+
+
+class FitResult(BaseModel):
+    """What a training run produced, and where."""
+
+    output_dir: str
+    train_rows: int
+    eval_split: str | None = None
+    eval_rows: int = 0
+    global_step: int
+    resumed_from: str | None = Field(default=None, description="The checkpoint training resumed from.")
+    final_metrics: dict[str, float] = Field(default_factory=dict, description="Last logged value of each metric.")
+    metrics_path: str
+    plot_path: str
+    notes: list[str] = Field(default_factory=list, description="Things the user should know, e.g. no checkpoint.")
+
+
+def check_model_source(model: Any) -> None:
+    """Raise when `model` names a local path that does not exist (a Hub id is left to transformers)."""
+    if not isinstance(model, (str, Path)):
+        return
+    text = str(model)
+    looks_local = text.startswith((".", "/", "~")) or text.count("/") > 1 or "\\" in text
+    if looks_local and not Path(text).expanduser().exists():
+        raise PrefdataError(
+            "model path does not exist",
+            where=text,
+            fix="pass a folder saved with `save_pretrained` (e.g. from `prefdata-train tiny-model`) or a Hub id",
+        )
+
+
+def resume_checkpoint(output_dir: str | Path, resume: bool) -> str | None:
+    """The last `checkpoint-N` folder in `output_dir` when resuming, else None."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    out = Path(output_dir)
+    return get_last_checkpoint(str(out)) if resume and out.is_dir() else None
+
+
+def _final_metrics(log_history: list[dict[str, Any]]) -> dict[str, float]:
+    final: dict[str, float] = {}
+    for entry in log_history:
+        final.update({k: float(v) for k, v in entry.items() if isinstance(v, (int, float)) and k != "step"})
+    return final
+
+
+def write_run_files(log_history: list[dict[str, Any]], output_dir: str | Path) -> tuple[Path, Path]:
+    """Write `metrics.json` and `training.png` beside the model; return their paths."""
+    out = Path(output_dir)
+    metrics = out / METRICS_FILE
+    metrics.write_text(json.dumps(log_history, indent=2) + "\n", encoding="utf-8")
+    return metrics, plot_training(log_history, out / PLOT_FILE)
+
+
+def _load_splits(data_dir: str | Path):
+    data = load_canonical(data_dir)
+    train = select_split(data, "train", str(data_dir))
+    pair_shape(train, f"{data_dir} [train]")
+    eval_name = eval_split_name(data)
+    return train, eval_name, (data[eval_name] if eval_name else None)
+
+
+def fit(
+    data_dir: str | Path, model: Any, output_dir: str | Path, config: RewardConfig, resume: bool = False
+) -> FitResult:
+    """Train `model` (a path, Hub id or loaded model) on the `train` split of `data_dir`.
+
+    The `test` (else `validation`) split, when present, is the trainer's eval set and is
+    evaluated once more after training. `config.output_dir` is set to `output_dir`.
+    """
+    from prefdata_train.reward_trainer import RewardTrainer
+
+    train, eval_name, eval_set = _load_splits(data_dir)
+    check_model_source(model)
+    config.output_dir = str(output_dir)
+    checkpoint = resume_checkpoint(output_dir, resume)
+    notes = [f"no checkpoint in {output_dir}; training from the start"] if resume and not checkpoint else []
+    trainer = RewardTrainer(model=model, args=config, train_dataset=train, eval_dataset=eval_set)
+    trainer.train(resume_from_checkpoint=checkpoint)
+    if eval_set is not None:
+        trainer.evaluate()
+    trainer.save_model(str(output_dir))
+    history = list(trainer.state.log_history)
+    metrics, plot = write_run_files(history, output_dir)
+    return FitResult(
+        output_dir=str(output_dir),
+        train_rows=len(train),
+        eval_split=eval_name,
+        eval_rows=len(eval_set) if eval_set is not None else 0,
+        global_step=trainer.state.global_step,
+        resumed_from=checkpoint,
+        final_metrics=_final_metrics(history),
+        metrics_path=str(metrics),
+        plot_path=str(plot),
+        notes=notes,
+    )

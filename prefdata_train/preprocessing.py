@@ -1,0 +1,168 @@
+"""Tokenise preference pairs: TRL's four dataset shapes, or ids tokenised already.
+
+| shape                      | prompt           | chosen / rejected      |
+| -------------------------- | ---------------- | ---------------------- |
+| standard, implicit prompt  | (absent)         | "Q: hi A: hello"       |
+| standard, explicit prompt  | "Q: hi A:"       | " hello"               |
+| conversational, implicit   | (absent)         | [user msg, asst msg]   |
+| conversational, explicit   | [user msg]       | [asst msg]             |
+| pre-tokenised              | (ignored)        | `chosen_ids` / `rejected_ids` lists of ints |
+
+The prompt is joined before tokenising, so each side is one sequence. Conversational rows are
+rendered with the tokenizer's chat template, with the row's `tools` (a list, or JSON text as in
+canonical data) and `chat_template_kwargs`; null message keys are dropped first (in canonical
+data a null means the key is absent). Standard text gets the EOS token appended when missing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from datasets import Dataset, IterableDataset
+
+from prefdata.errors import PrefdataError
+from prefdata.records.messages import strip_absent
+from prefdata_train.truncation import DropCounter, common_prefix, limit_lengths, truncate_pair
+
+TOKENISED_COLUMNS = ("chosen_ids", "rejected_ids")
+
+
+def is_conversational(example: dict[str, Any]) -> bool:
+    """True when `chosen` is a list of messages rather than text."""
+    chosen = example.get("chosen")
+    return isinstance(chosen, list) and bool(chosen) and isinstance(chosen[0], dict)
+
+
+def column_names(dataset: Dataset | IterableDataset) -> list[str]:
+    """Column names of a dataset, peeking at the first row when a stream does not declare them."""
+    if dataset.column_names is not None:
+        return list(dataset.column_names)
+    return list(next(iter(dataset)).keys())
+
+
+def is_tokenised(dataset: Dataset | IterableDataset) -> bool:
+    """True when the dataset already holds `chosen_ids` and `rejected_ids`."""
+    return all(c in column_names(dataset) for c in TOKENISED_COLUMNS)
+
+
+def tokenize_pairs(
+    dataset: Dataset | IterableDataset,
+    tokenizer: Any,
+    max_length: int | None = None,
+    *,
+    eos_token: str | None = None,
+    num_proc: int | None = None,
+    with_prompt_length: bool = False,
+) -> Dataset | IterableDataset:
+    """Add `chosen_ids` and `rejected_ids` to every row (other columns are kept).
+
+    With `max_length`, a longer pair is truncated (end of the prompt and start of each
+    completion kept, see `prefdata_train.truncation`); no row is dropped, so the output lines up
+    with the input row for row (what scoring needs). `with_prompt_length` adds `prompt_length`,
+    the number of leading tokens that belong to an explicit prompt (else omitted).
+    """
+    if is_tokenised(dataset):
+        return _truncated(dataset, max_length, num_proc) if max_length else dataset
+    fn_kwargs = {
+        "tokenizer": tokenizer,
+        "eos_token": eos_token or tokenizer.eos_token,
+        "with_prompt_length": with_prompt_length or max_length is not None,
+    }
+    map_kwargs: dict[str, Any] = {"fn_kwargs": fn_kwargs}
+    if isinstance(dataset, Dataset):
+        map_kwargs.update(num_proc=num_proc, desc="Tokenising preference pairs")
+    dataset = dataset.map(_tokenize_example, **map_kwargs)
+    return _truncated(dataset, max_length, num_proc) if max_length else dataset
+
+
+def _truncated(dataset, max_length: int, num_proc: int | None):
+    """Truncate every pair to `max_length` tokens, keeping every row."""
+
+    def cut(example):
+        chosen, rejected = truncate_pair(
+            example["chosen_ids"], example["rejected_ids"], max_length, example.get("prompt_length")
+        )
+        return {"chosen_ids": chosen, "rejected_ids": rejected}
+
+    kwargs = {"num_proc": num_proc} if isinstance(dataset, Dataset) else {}
+    return dataset.map(cut, **kwargs)
+
+
+def _tokenize_example(example: dict[str, Any], tokenizer: Any, eos_token: str, with_prompt_length: bool):
+    """Token ids of one pair (and the prompt's token count when asked and the prompt is explicit)."""
+    if is_conversational(example):
+        chosen, rejected, prompt = _conversational_ids(example, tokenizer)
+    else:
+        chosen, rejected, prompt = _standard_ids(example, tokenizer, eos_token)
+    out: dict[str, Any] = {"chosen_ids": chosen, "rejected_ids": rejected}
+    if with_prompt_length:
+        # Templates may render a prompt alone differently from a prompt followed by an answer,
+        # so the prompt ends where its tokens stop matching both full sequences.
+        out["prompt_length"] = (
+            min(common_prefix(prompt, chosen), common_prefix(prompt, rejected)) if prompt is not None else None
+        )
+    return out
+
+
+def _standard_ids(example: dict[str, Any], tokenizer: Any, eos_token: str):
+    """Ids of prompt + chosen and prompt + rejected text, EOS-terminated like TRL."""
+    prompt = example.get("prompt")
+    texts = []
+    for side in ("chosen", "rejected"):
+        text = example[side]
+        if not isinstance(text, str):
+            raise PrefdataError(f"column `{side}` holds {type(text).__name__}, expected text or messages")
+        if not text.endswith(eos_token):
+            text += eos_token
+        texts.append((prompt or "") + text)
+    chosen, rejected = (tokenizer(text=t)["input_ids"] for t in texts)
+    prompt_ids = tokenizer(text=prompt)["input_ids"] if prompt else None
+    return chosen, rejected, prompt_ids
+
+
+def _conversational_ids(example: dict[str, Any], tokenizer: Any):
+    """Ids of the chat-templated conversations prompt + chosen and prompt + rejected."""
+    kwargs = template_kwargs(example)
+    prompt = [strip_absent(m) for m in example.get("prompt") or []]
+    chosen = _chat_ids(tokenizer, prompt + [strip_absent(m) for m in example["chosen"]], kwargs)
+    rejected = _chat_ids(tokenizer, prompt + [strip_absent(m) for m in example["rejected"]], kwargs)
+    prompt_ids = _chat_ids(tokenizer, prompt, {**kwargs, "add_generation_prompt": True}) if prompt else None
+    return chosen, rejected, prompt_ids
+
+
+def template_kwargs(example: dict[str, Any]) -> dict[str, Any]:
+    """Chat-template arguments of one row: its `tools` (JSON text or list) and `chat_template_kwargs`."""
+    tools = example.get("tools")
+    if isinstance(tools, str):
+        try:
+            tools = json.loads(tools)
+        except json.JSONDecodeError as err:
+            raise PrefdataError(f"`tools` is not valid JSON: {err}", fix="store tools as a JSON list") from err
+    extra = {k: v for k, v in (example.get("chat_template_kwargs") or {}).items() if v is not None}
+    return {"tools": tools or None, **extra}
+
+
+def _chat_ids(tokenizer: Any, messages: list[dict[str, Any]], kwargs: dict[str, Any]) -> list[int]:
+    """Token ids of `messages` rendered with the tokenizer's chat template."""
+    encoded = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True, **kwargs)
+    return list(encoded["input_ids"])
+
+
+def prepare_dataset(
+    dataset: Dataset | IterableDataset, tokenizer: Any, args: Any, counter: DropCounter
+) -> Dataset | IterableDataset:
+    """Tokenise `dataset` and apply `args.max_length` as `args.truncation_mode` says; drops go to `counter`.
+
+    `args` is a `RewardConfig` (reads `eos_token`, `dataset_num_proc`, `max_length`, `truncation_mode`).
+    """
+    if not isinstance(dataset, (Dataset, IterableDataset)):
+        raise PrefdataError(
+            f"expected a datasets.Dataset or IterableDataset, got {type(dataset).__name__}",
+            fix="load the data with `datasets` or pass the path of a prefdata canonical folder",
+        )
+    truncating = args.truncation_mode == "keep_end_of_prompt" and args.max_length is not None
+    dataset = tokenize_pairs(
+        dataset, tokenizer, eos_token=args.eos_token, num_proc=args.dataset_num_proc, with_prompt_length=truncating
+    )
+    return limit_lengths(dataset, args.max_length, args.truncation_mode, counter, args.dataset_num_proc)
