@@ -86,15 +86,13 @@ class CanonicalWriter:
         self._check_open()
         if not self._splits:
             raise OutputError("nothing to commit: no split was written", where=str(self.out_dir))
-        for writer in self._splits.values():
-            writer.finish()
-        if self._rejects is not None:
-            self._rejects.close()
-        _write_text(self.staging / "dataset_dict.json", json.dumps({"splits": list(self._splits)}))
-        _write_text(self.staging / MANIFEST_FILE, manifest_json)
-        _fsync_tree(self.staging)
-        _check_target(self.out_dir, self.overwrite)  # it may have appeared since we started
-        self._replace_target()
+        try:
+            self._finish_staging(manifest_json)
+            _check_target(self.out_dir, self.overwrite)  # it may have appeared since we started
+            self._replace_target()
+        except BaseException:
+            self.abort()  # a failed commit cannot be retried: leave nothing behind
+            raise
         self._closed = True
         return self.out_dir
 
@@ -119,6 +117,15 @@ class CanonicalWriter:
     def _check_open(self) -> None:
         if self._closed:
             raise OutputError("the writer was already committed or aborted", where=str(self.out_dir))
+
+    def _finish_staging(self, manifest_json: str) -> None:
+        for writer in self._splits.values():
+            writer.finish()
+        if self._rejects is not None:
+            self._rejects.close()
+        _write_text(self.staging / "dataset_dict.json", json.dumps({"splits": list(self._splits)}))
+        _write_text(self.staging / MANIFEST_FILE, manifest_json)
+        _fsync_tree(self.staging)
 
     def _replace_target(self) -> None:
         """Rename staging into place; an old output is moved aside first and removed after."""
@@ -150,7 +157,9 @@ class _SplitWriter:
 
     def write(self, table: pa.Table) -> None:
         if self.schema is None or not table.schema.equals(self.schema):
-            unified = table.schema if self.schema is None else _unify([self.schema, table.schema], self.folder)
+            unified = (
+                table.schema if self.schema is None else _unify([self.schema, table.schema], self.folder)
+            )
             if self.schema is None or not unified.equals(self.schema):
                 self._open_segment(unified)
             table = conform(table, unified)
@@ -228,7 +237,7 @@ def _merge_segments(segments: list[Path], schema: pa.Schema, data: Path) -> None
 def _write_split_metadata(folder: Path, schema: pa.Schema, data: Path) -> None:
     info = {"citation": "", "description": "", "features": _features(schema), "homepage": "", "license": ""}
     _write_text(folder / "dataset_info.json", json.dumps(info, indent=2))
-    state = {
+    state: dict[str, object] = {
         "_data_files": [{"filename": DATA_FILE}],
         "_fingerprint": _file_digest(data)[:16],
         "_format_columns": None,
@@ -259,7 +268,7 @@ _STAGING = re.compile(r"^\.(?P<name>.+)\.prefdata-(?:staging|old)-(?P<pid>\d+)$"
 
 def remove_stale_staging(out_dir: Path) -> list[Path]:
     """Remove staging (and moved-aside) folders of `out_dir` left by processes that are gone."""
-    removed = []
+    removed: list[Path] = []
     if not out_dir.parent.is_dir():
         return removed
     for entry in out_dir.parent.iterdir():
@@ -291,9 +300,13 @@ def _check_target(out_dir: Path, overwrite: bool) -> None:
     if not out_dir.exists():
         return
     if not out_dir.is_dir():
-        raise OutputError("output path exists and is not a folder", where=str(out_dir), fix="choose another path")
+        raise OutputError(
+            "output path exists and is not a folder", where=str(out_dir), fix="choose another path"
+        )
     if not overwrite:
-        raise OutputError("output folder already exists", where=str(out_dir), fix="pass --overwrite to replace it")
+        raise OutputError(
+            "output folder already exists", where=str(out_dir), fix="pass --overwrite to replace it"
+        )
     if not (out_dir / MANIFEST_FILE).is_file():
         raise OutputError(
             f"output folder exists and was not written by prefdata (no {MANIFEST_FILE})",

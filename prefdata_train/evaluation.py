@@ -31,11 +31,13 @@ class GroupAccuracy(BaseModel):
     accuracy: float
 
 
-class MarginBucket(GroupAccuracy):
-    """Accuracy over the pairs whose margin lies in [low, high] (quantile edges)."""
+class MarginBucket(BaseModel):
+    """Accuracy over the pairs whose margin lies in [low, high) (quantile edges; the last is closed)."""
 
     low: float
     high: float
+    n: int
+    accuracy: float
 
 
 class EvaluationReport(BaseModel):
@@ -84,7 +86,7 @@ def _by_group(correct: np.ndarray, values: Sequence[Any]) -> dict[str, GroupAccu
 
 
 def _by_margin(correct: np.ndarray, margins: Sequence[float | None]) -> list[MarginBucket]:
-    """Accuracy per quantile bucket of the margin; rows without a margin are left out."""
+    """Accuracy per non-empty quantile bucket of the margin; rows without a margin are left out."""
     known = np.array([m is not None for m in margins])
     if not known.any():
         return []
@@ -93,11 +95,14 @@ def _by_margin(correct: np.ndarray, margins: Sequence[float | None]) -> list[Mar
     # Inner edges split the buckets; a value equal to an edge goes to the upper bucket.
     index = np.searchsorted(edges[1:-1], values, side="right")
     hits = correct[known]
+    if len(edges) == 1:  # every margin equal: one bucket
+        edges = np.array([edges[0], edges[0]])
     buckets = []
-    for b in range(max(len(edges) - 1, 1)):
+    for b in range(len(edges) - 1):
         inside = index == b
-        low, high = (edges[b], edges[b + 1]) if len(edges) > 1 else (edges[0], edges[0])
-        buckets.append(MarginBucket(low=float(low), high=float(high), **_accuracy(hits[inside]).model_dump()))
+        if inside.any():
+            group = _accuracy(hits[inside])
+            buckets.append(MarginBucket(low=edges[b], high=edges[b + 1], n=group.n, accuracy=group.accuracy))
     return buckets
 
 
@@ -172,5 +177,6 @@ def evaluate(
     report = evaluate_pairs(model, tokenizer, dataset, by=by, batch_size=batch_size, max_length=max_length)
     report.split = split
     if plot:
-        report.plot = str(plot_reward_distribution(report.chosen_rewards, report.rejected_rewards, plot))
+        title = f"{Path(model_path).name} on {split}: accuracy {report.accuracy:.3f}, {report.n_pairs} pairs"
+        report.plot = str(plot_reward_distribution(report.chosen_rewards, report.rejected_rewards, plot, title=title))
     return report

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -60,8 +61,9 @@ def plot_reward_distribution(
     """Draw overlaid histograms of chosen and rejected rewards, and of their gap."""
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax = fig.add_subplot(1, 2, 1)
-    values = list(chosen) + list(rejected)
-    bins = 30 if values and max(values) > min(values) else 1
+    # Shared bin edges, so the two histograms line up bar for bar.
+    values = np.asarray(list(chosen) + list(rejected), dtype=float)
+    bins = np.histogram_bin_edges(values, bins=int(np.clip(len(values) // 4, 1, 40)))
     ax.hist(rejected, bins=bins, alpha=0.6, label="rejected", color="tab:red")
     ax.hist(chosen, bins=bins, alpha=0.6, label="chosen", color="tab:green")
     ax.set_xlabel("reward")
@@ -69,7 +71,8 @@ def plot_reward_distribution(
     ax.set_title(title or "reward distribution")
     ax.legend()
     gap_ax = fig.add_subplot(1, 2, 2)
-    gap_ax.hist([c - r for c, r in zip(chosen, rejected)], bins=bins, color="tab:blue")
+    gaps = np.asarray(chosen, dtype=float) - np.asarray(rejected, dtype=float)
+    gap_ax.hist(gaps, bins=int(np.clip(len(gaps) // 2, 1, 40)), color="tab:blue")
     gap_ax.axvline(0.0, color="black", linewidth=1)
     gap_ax.set_xlabel("chosen - rejected")
     gap_ax.set_title("reward gap per pair")

@@ -236,7 +236,9 @@ def test_staging_is_hidden_sibling_until_commit(tmp_path):
 
 
 def _dead_pid() -> int:
-    process = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    process = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     return int(process.stdout)
 
 
@@ -260,6 +262,17 @@ def test_moved_aside_output_is_kept_when_it_is_the_only_copy(tmp_path):
     aside.mkdir()
     assert remove_stale_staging(tmp_path / "out") == []
     assert aside.exists()
+
+
+def test_output_appearing_before_commit_is_not_replaced(tmp_path):
+    writer = CanonicalWriter(tmp_path / "out")
+    writer.write("train", _table([_pair(0)]))
+    (tmp_path / "out").mkdir()  # another process wrote there meanwhile
+    (tmp_path / "out" / "theirs.txt").write_text("keep")
+    with pytest.raises(OutputError, match="already exists"):
+        writer.commit(MANIFEST)
+    assert _siblings(tmp_path / "out") == ["out"]  # our staging is gone too
+    assert (tmp_path / "out" / "theirs.txt").read_text() == "keep"
 
 
 def test_commit_without_splits_is_refused(tmp_path):

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import orjson
 
@@ -31,7 +31,9 @@ _EXCERPT = 80
 def open_bytes(path: Path) -> Iterator[IO[bytes]]:
     """Open `path` for binary reading, decompressing `.gz`; decoding errors become SourceError."""
     try:
-        with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as handle:
+        opened = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
+        handle = cast("IO[bytes]", opened)
+        with handle:
             yield handle
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise SourceError(
@@ -85,7 +87,9 @@ def _parse_line(path: Path, number: int, line: bytes) -> dict | None:
         raise SourceError(_line_problem(line, exc), where=f"{path}, line {number}", fix=_FIX) from None
     if not isinstance(value, dict):
         raise SourceError(
-            f"expected a JSON object, got {_kind(value)}: {_excerpt(line)}", where=f"{path}, line {number}", fix=_FIX
+            f"expected a JSON object, got {_kind(value)}: {_excerpt(line)}",
+            where=f"{path}, line {number}",
+            fix=_FIX,
         )
     return value
 
@@ -105,7 +109,9 @@ def _array_rows(path: Path, data: bytes) -> Iterator[dict]:
     try:
         value = orjson.loads(data.lstrip(_BOM))
     except orjson.JSONDecodeError as exc:
-        raise SourceError(f"invalid JSON ({exc})", where=str(path), fix="check the file is one JSON array") from None
+        raise SourceError(
+            f"invalid JSON ({exc})", where=str(path), fix="check the file is one JSON array"
+        ) from None
     if not value:
         raise SourceError("file is empty: no rows", where=str(path))
     for index, row in enumerate(value):

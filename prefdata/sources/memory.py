@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeAlias
 
 import datasets
 import orjson
@@ -20,14 +20,16 @@ import orjson
 from prefdata.errors import SourceError
 from prefdata.sources.source import SplitSource, rebatch
 
-DatasetLike = datasets.Dataset | datasets.IterableDataset
-DatasetDictLike = datasets.DatasetDict | datasets.IterableDatasetDict
+DatasetLike: TypeAlias = datasets.Dataset | datasets.IterableDataset
+DatasetDictLike: TypeAlias = datasets.DatasetDict | datasets.IterableDatasetDict
 
 
 def is_in_memory(source: object) -> bool:
     """True for the `datasets` objects this module reads."""
-    return isinstance(source, (datasets.Dataset, datasets.IterableDataset, datasets.DatasetDict,
-                               datasets.IterableDatasetDict))
+    return isinstance(
+        source,
+        (datasets.Dataset, datasets.IterableDataset, datasets.DatasetDict, datasets.IterableDatasetDict),
+    )
 
 
 def in_memory_splits(source: DatasetLike | DatasetDictLike, origin: str) -> dict[str, SplitSource]:
@@ -56,10 +58,10 @@ def dataset_split(name: str, dataset: DatasetLike, origin: str) -> SplitSource:
 
 
 def in_memory_fingerprint(source: DatasetLike | DatasetDictLike, splits: dict[str, SplitSource]) -> str:
-    """`datasets` fingerprints when every split has one; otherwise a digest of features and first rows.
+    """A digest of each split's `datasets` fingerprint, or of its first 100 rows when it has none.
 
-    An IterableDataset has no fingerprint: the digest of its features and first 100 rows
-    per split is a best effort that changes when the start of the data changes.
+    An IterableDataset has no fingerprint: digesting its first rows is a best effort that
+    notices a change at the start of the data only.
     """
     parts: list[Any] = []
     for name in splits:
@@ -70,14 +72,21 @@ def in_memory_fingerprint(source: DatasetLike | DatasetDictLike, splits: dict[st
     return hashlib.sha256(data).hexdigest()
 
 
-def _load_with_datasets(path_or_id: str, subset: str | None, split: str | None) -> DatasetLike | DatasetDictLike:
+def _load_with_datasets(
+    path_or_id: str, subset: str | None, split: str | None
+) -> DatasetLike | DatasetDictLike:
     """Stream a dataset through `datasets.load_dataset` (a Hub id, or a local data folder in tests)."""
     try:
         return datasets.load_dataset(path_or_id, name=subset, split=split, streaming=True)
-    except (ValueError, FileNotFoundError, ConnectionError, OSError, datasets.exceptions.DatasetNotFoundError) as exc:
+    except (
+        ValueError,
+        FileNotFoundError,
+        ConnectionError,
+        OSError,
+        datasets.exceptions.DatasetNotFoundError,
+    ) as exc:
         raise SourceError(
             f"cannot load dataset {path_or_id!r} with `datasets` ({type(exc).__name__}: {exc})",
             where=f"hub:{path_or_id}",
-            fix="check the id, the subset (--subset) and the split (--split), and that you are online and logged in",
+            fix="check the id, --subset and --split, and that you are online (and logged in if it is gated)",
         ) from None
-

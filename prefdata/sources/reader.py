@@ -26,7 +26,7 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 def open_source(source: Any, *, split: str | None = None, subset: str | None = None) -> Source:
-    """Open an input for streaming: a file, a folder, a `save_to_disk` folder, a `datasets` object or a Hub id.
+    """Open a file, a folder, a `save_to_disk` folder, a `datasets` object or a Hub id for streaming.
 
     Nothing is read but a sample of the first split (for `columns`) and the cheap metadata.
     `split` keeps only that split; `subset` picks a config of a Hub dataset.
@@ -37,7 +37,9 @@ def open_source(source: Any, *, split: str | None = None, subset: str | None = N
         splits = memory.in_memory_splits(source, description)
         return _build(description, splits, split, lambda kept: memory.in_memory_fingerprint(source, kept))
     if not isinstance(source, (str, os.PathLike)):
-        raise SourceError(f"cannot read a {type(source).__name__}", fix="pass a path, a Hub id or a datasets object")
+        raise SourceError(
+            f"cannot read a {type(source).__name__}", fix="pass a path, a Hub id or a datasets object"
+        )
     path = Path(source).expanduser()
     if not path.exists():
         return _open_hub(str(source), split, subset)

@@ -59,4 +59,3 @@ def _read_json(path: Path) -> dict:
 def arrow_rows(files: list[Path]) -> int:
     """Total rows of Arrow files (cheap: memory-mapped batch headers)."""
     return sum(file_num_rows(path) or 0 for path in files)
-

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from prefdata.validate.flatten import conversation_text
+from prefdata.validate.messages import Messages
 from prefdata.validate.report import Example
 from prefdata.validate.shape import Shape
 from prefdata.validate.sink import excerpt
@@ -20,6 +21,7 @@ class BatchView:
     def __init__(self, batch: pa.RecordBatch, shape: Shape, split: str, rows: np.ndarray, raw: bool = False):
         self.batch, self.shape, self.split, self.rows, self.raw = batch, shape, split, rows, raw
         self._text: dict[str, tuple[pa.Array, pa.Array]] = {}
+        self._messages: dict[str, Messages] = {}
 
     def __len__(self) -> int:
         return self.batch.num_rows
@@ -38,6 +40,12 @@ class BatchView:
                 text = pc.fill_null(col.cast(pa.large_string()), "")
                 self._text[side] = (text, text)
         return self._text[side]
+
+    def messages(self, side: str) -> Messages:
+        """Flattened messages of a conversational side."""
+        if side not in self._messages:
+            self._messages[side] = Messages.of(self.column(side))
+        return self._messages[side]
 
     def key(self, side: str) -> pa.Array:
         """Exact serialisation of `side` per row (for comparing sides and rows)."""

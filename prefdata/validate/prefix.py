@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 _PROBE = 64  # bytes compared first; only rows that agree that far get the exact comparison
 
 
-def _buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def byte_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     arr = pc.fill_null(values, "").cast(pa.large_binary())
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
     data_buf = arr.buffers()[2]
@@ -37,8 +37,8 @@ def common_prefix_bytes(a: pa.Array, b: pa.Array, *, exact: bool = True) -> np.n
     With `exact=False` a row whose first 64 bytes differ gets a value below 64 that is not
     exact; that is enough to tell whether one string is a prefix of the other, and cheap.
     """
-    a_off, a_data = _buffers(a)
-    b_off, b_data = _buffers(b)
+    a_off, a_data = byte_buffers(a)
+    b_off, b_data = byte_buffers(b)
     n = np.minimum(np.diff(a_off), np.diff(b_off))
     rows = np.arange(len(n))
     if not exact:

@@ -18,7 +18,7 @@ DATA = Path("/work/shared/data")
 ROWS = [
     {"prompt": "2+2?", "chosen": "4", "rejected": "5", "score": 1},
     {"prompt": "capital of France?", "chosen": "Paris", "rejected": "Rome", "score": 2},
-    {"prompt": "multi\nline", "chosen": "yes, \"quoted\"", "rejected": "no", "score": 3},
+    {"prompt": "multi\nline", "chosen": 'yes, "quoted"', "rejected": "no", "score": 3},
 ]
 
 

@@ -16,7 +16,7 @@ def fast_config(out: Path, **overrides) -> RewardConfig:
         use_cpu=True,
         report_to="none",
         bf16=False,
-        gradient_checkpointing=False,
+        activation_checkpointing=False,
         per_device_train_batch_size=4,
         per_device_eval_batch_size=4,
         max_steps=3,

@@ -1,0 +1,39 @@
+# Two entry points do everything on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test test-all lint bench schemas clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# the main job, offline: generate a raw arena-style sample, convert, validate, build a tiny model, fit, evaluate
+demo: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	$(BIN)/prefdata-train demo demo-out --overwrite
+
+# the fast test suite (what CI runs)
+test: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pytest -q
+
+# including slow tests
+test-all: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+lint:
+	$(BIN)/ruff check prefdata prefdata_train tests benchmarks
+	$(BIN)/mypy
+
+bench:
+	$(BIN)/python benchmarks/bench_convert.py
+	$(BIN)/python benchmarks/bench_validate.py
+
+schemas:
+	$(BIN)/python -m prefdata.records.schemas schemas
+
+clean:
+	rm -rf $(VENV) demo-out bench-out

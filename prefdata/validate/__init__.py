@@ -1,0 +1,44 @@
+"""Validate preference data before training: `prefdata validate PATH` and `validate()`.
+
+`validate` reads a canonical dataset (what `prefdata convert` writes, or any `save_to_disk`,
+parquet or jsonl data in one of TRL's four shapes) batch by batch, or a raw source through
+the same mapping `convert` uses, and reports every problem it finds under a stable code.
+Exit status of the command: 0 when no finding is at error severity (`--fail-on warning`
+also counts warnings), 1 otherwise, 2 when the input cannot be read.
+
+| code | severity | finds |
+| --- | --- | --- |
+| `structure.shape` | error | columns/types that match none of the four shapes; splits of different shapes |
+| `structure.roles` | error | a message role other than system, user, assistant, tool |
+| `structure.turn_order` | error | an assistant turn replying to nothing; a prompt ending on an assistant turn before an assistant completion; a completion starting with a user/system turn |
+| `structure.tool_reply` | error | a tool message with no earlier tool call (or an unknown `tool_call_id`) |
+| `structure.tool_call` | error | a tool call with no name or whose `arguments` are not a JSON object |
+| `structure.tools_schema` | error | a `tools` value that is not JSON, not a list, or whose functions lack a name or have invalid JSON-schema `parameters` |
+| `structure.margin` | error | a `margin` that is NaN, infinite or not a number |
+| `content.empty` | error | a chosen/rejected that is null, blank, has no messages, or has a message with no text and no tool call |
+| `content.empty_prompt` | warning | an explicit prompt that is blank (or has a blank message) |
+| `content.identical` | error | chosen equal to rejected |
+| `content.prefix` | warning | one response a strict prefix of the other (an empty one included) |
+| `content.duplicate` | warning | a pair (prompt, chosen, rejected) already seen in the split |
+| `content.contradiction` | warning | the same prompt with A over B in one row and B over A in another |
+| `content.length_ratio` | warning | the longer response ≥ 20x the shorter one and ≥ 200 characters |
+| `content.garbage` | warning | U+FFFD replacement characters or NUL bytes |
+| `content.tie` | info | a raw row the converter dropped as a tie |
+| `convert.dropped` | warning | a raw row the converter dropped for another reason (the reason is in the excerpt) |
+| `splits.prompt_leak` | warning | a prompt of an evaluation split (test/eval/valid/dev) also in a train split, counted per split pair |
+| `tokens.too_long` | warning | prompt + response longer than `--max-length` tokens |
+| `tokens.identical_after_truncation` | error | chosen and rejected that become identical once cut to `--max-length` tokens |
+| `tokens.pad_is_eos` | warning | the tokenizer's pad token is its EOS token |
+| `tokens.no_chat_template` | error | conversational data, but the tokenizer has no chat template |
+| `tokens.template_error` | error | a row the chat template fails on, or renders without its tool calls |
+
+Memory does not grow with the text: set-like checks (duplicates, contradictions, split
+leaks) keep 8-byte hashes per row; lengths are kept as histograms.
+"""
+
+from __future__ import annotations
+
+from prefdata.validate.api import validate
+from prefdata.validate.report import Example, Finding, ValidationReport
+
+__all__ = ["Example", "Finding", "ValidationReport", "validate"]

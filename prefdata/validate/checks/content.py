@@ -1,0 +1,85 @@
+"""Content checks on each pair: empty, identical, prefix, length ratio, garbage characters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from prefdata.validate.batch import BatchView
+from prefdata.validate.checks.base import Check
+from prefdata.validate.prefix import strict_prefix
+from prefdata.validate.sink import FindingSink
+
+# A pair is flagged when the longer response is at least RATIO times the shorter one and at
+# least MIN_CHARS long: "Yes." against a paragraph is common and fine, 20x at length is not.
+RATIO = 20.0
+MIN_CHARS = 200
+GARBAGE = ("\ufffd", "\x00")
+
+
+class ContentCheck(Check):
+    """`content.empty`, `content.empty_prompt`, `content.identical`, `content.prefix`,
+    `content.length_ratio`, `content.garbage`."""
+
+    def update(self, view: BatchView, sink: FindingSink) -> None:
+        self._empty(view, sink)
+        identical = pc.equal(view.key("chosen"), view.key("rejected")).to_numpy(zero_copy_only=False)
+        sink.add_rows("content.identical", view.split, np.flatnonzero(identical).tolist(),
+                      lambda i: view.example(i, "chosen"))
+        prefix = strict_prefix(view.key("chosen"), view.key("rejected"))
+        sink.add_rows("content.prefix", view.split, np.flatnonzero(prefix).tolist(),
+                      lambda i: view.example(i, _shorter(view, i), _prefix_text(view, i)))
+        self._ratio(view, sink)
+        self._garbage(view, sink)
+
+    def _empty(self, view: BatchView, sink: FindingSink) -> None:
+        empty = {side: _empty_rows(view, side) for side in view.shape.sides}
+        either = empty["chosen"] | empty["rejected"]
+        sink.add_rows("content.empty", view.split, np.flatnonzero(either).tolist(),
+                      lambda i: view.example(i, "chosen" if empty["chosen"][i] else "rejected"))
+        if "prompt" in empty:
+            sink.add_rows("content.empty_prompt", view.split, np.flatnonzero(empty["prompt"]).tolist(),
+                          lambda i: view.example(i, "prompt"))
+
+    def _ratio(self, view: BatchView, sink: FindingSink) -> None:
+        c, r = view.char_lengths("chosen"), view.char_lengths("rejected")
+        short, long = np.minimum(c, r), np.maximum(c, r)
+        bad = (short > 0) & (long >= MIN_CHARS) & (long >= RATIO * short)
+        sink.add_rows("content.length_ratio", view.split, np.flatnonzero(bad).tolist(),
+                      lambda i: view.example(i, _shorter(view, i), f"{c[i]} vs {r[i]} characters"))
+
+    def _garbage(self, view: BatchView, sink: FindingSink) -> None:
+        hits = {side: _has_garbage(view.key(side)) for side in view.shape.sides}
+        rows = np.flatnonzero(np.logical_or.reduce(list(hits.values()))).tolist()
+        sink.add_rows("content.garbage", view.split, rows, lambda i: _garbage_example(view, hits, i))
+
+
+def _empty_rows(view: BatchView, side: str) -> np.ndarray:
+    if view.shape.format == "conversational" and not pa.types.is_null(view.column(side).type):
+        return view.messages(side).empty_rows()
+    blank = pc.utf8_length(pc.utf8_trim_whitespace(view.content(side)))
+    return pc.equal(blank, 0).to_numpy(zero_copy_only=False)
+
+
+def _has_garbage(values: pa.Array) -> np.ndarray:
+    found = [pc.match_substring(values, g).to_numpy(zero_copy_only=False) for g in GARBAGE]
+    return np.logical_or.reduce(found)
+
+
+def _shorter(view: BatchView, i: int) -> str:
+    c, r = view.content("chosen")[i].as_py(), view.content("rejected")[i].as_py()
+    return "chosen" if len(c) <= len(r) else "rejected"
+
+
+def _prefix_text(view: BatchView, i: int) -> str:
+    side = _shorter(view, i)
+    short = view.content(side)[i].as_py()
+    return f"{side} ({len(short)} chars) ends where the other goes on: …{short[-40:]}"
+
+
+def _garbage_example(view: BatchView, hits: dict[str, np.ndarray], i: int):  # type: ignore[no-untyped-def]
+    side = next(s for s, h in hits.items() if h[i])
+    text = view.key(side)[i].as_py()
+    at = min((text.find(g) for g in GARBAGE if g in text), default=0)
+    return view.example(i, side, text[max(0, at - 30) : at + 30])

@@ -1,0 +1,32 @@
+"""Character lengths of each side, per split (statistics and histograms, not findings)."""
+
+from __future__ import annotations
+
+from prefdata.validate.batch import BatchView
+from prefdata.validate.checks.base import Check
+from prefdata.validate.lengths import LengthCounts
+from prefdata.validate.report import SideStats, SplitStats
+from prefdata.validate.sink import FindingSink
+
+
+class LengthStatsCheck(Check):
+    """Collects `SplitStats` for the report."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, dict[str, LengthCounts]] = {}
+        self.rows: dict[str, int] = {}
+
+    def update(self, view: BatchView, sink: FindingSink) -> None:
+        per = self.counts.setdefault(view.split, {})
+        self.rows[view.split] = self.rows.get(view.split, 0) + len(view)
+        for side in view.shape.sides:
+            per.setdefault(side, LengthCounts()).add(view.char_lengths(side))
+
+    def split_stats(self) -> dict[str, SplitStats]:
+        """Statistics for every split seen."""
+        return {
+            split: SplitStats(rows=self.rows[split], sides={
+                side: SideStats(chars=c.stats(), char_histogram=c.histogram()) for side, c in per.items()
+            })
+            for split, per in self.counts.items()
+        }

@@ -1,0 +1,73 @@
+"""Prompts shared between a train split and an evaluation split (after whitespace normalisation).
+
+Each row keeps one 64-bit hash of its normalised prompt. With an implicit prompt, the prompt
+is the conversation minus its last message (conversational) or the longest common prefix of
+chosen and rejected (standard text, the rule TRL's `extract_prompt` uses).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+import xxhash
+
+from prefdata.validate.batch import BatchView
+from prefdata.validate.batch_lookup import ViewOf, examples_for
+from prefdata.validate.checks.base import Check
+from prefdata.validate.flatten import without_last
+from prefdata.validate.hashing import hash_strings, normalise_space
+from prefdata.validate.prefix import byte_buffers, common_prefix_bytes
+from prefdata.validate.sink import FindingSink
+
+TRAIN = re.compile(r"train", re.I)
+EVAL = re.compile(r"test|eval|valid|dev", re.I)
+EMPTY = np.uint64(xxhash.xxh3_64_intdigest(b""))
+
+
+class SplitLeakCheck(Check):
+    """`splits.prompt_leak`."""
+
+    def __init__(self, view_of: Callable[[str], ViewOf]) -> None:
+        self.view_of = view_of
+        self.pending: list[np.ndarray] = []
+        self.hashes: dict[str, np.ndarray] = {}
+        self.field = "prompt"
+
+    def update(self, view: BatchView, sink: FindingSink) -> None:
+        self.field = "prompt" if "prompt" in view.shape.sides else "chosen"
+        self.pending.append(prompt_hashes(view))
+
+    def end_split(self, split: str, sink: FindingSink) -> None:
+        self.hashes[split] = np.concatenate(self.pending) if self.pending else np.zeros(0, np.uint64)
+        self.pending = []
+
+    def finish(self, sink: FindingSink) -> None:
+        for train in (s for s in self.hashes if TRAIN.search(s)):
+            seen = np.unique(self.hashes[train])
+            for other in (s for s in self.hashes if EVAL.search(s) and s != train):
+                hashes = self.hashes[other]
+                leaked = np.flatnonzero(np.isin(hashes, seen) & (hashes != EMPTY))
+                examples_for(sink, "splits.prompt_leak", self.view_of(other), leaked, self.field,
+                             f"{train}->{other}")
+
+
+def prompt_hashes(view: BatchView) -> np.ndarray:
+    """Hash of each row's whitespace-normalised prompt."""
+    if "prompt" in view.shape.sides:
+        return hash_strings(normalise_space(view.key("prompt")))
+    if view.shape.format == "conversational":
+        return hash_strings(normalise_space(without_last(view.column("chosen"))))
+    return _common_prefix_hashes(view.key("chosen"), view.key("rejected"))
+
+
+def _common_prefix_hashes(a: pa.Array, b: pa.Array) -> np.ndarray:
+    lcp = common_prefix_bytes(a, b)
+    offsets, data = byte_buffers(a)
+    raw = data.tobytes()
+    return np.fromiter(
+        (xxhash.xxh3_64_intdigest(raw[o : o + n]) for o, n in zip(offsets[:-1].tolist(), lcp.tolist())),
+        dtype=np.uint64, count=len(lcp),
+    )

@@ -1,0 +1,80 @@
+"""Validating a raw source: read it through `prefdata.convert` (nothing written), then map the
+converter's drop reasons to check codes so dropped rows are reported by their source row.
+
+A path is canonical when it is a folder with `prefdata.json`, or when its columns are exactly
+TRL's (plus the optional canonical ones) and the texts are not whole dialogues in a raw
+transcript format (`\\n\\nHuman: ... \\n\\nAssistant: ...`, which hh-rlhf uses with TRL's
+column names). Anything else is raw.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from prefdata.validate.reading import CanonicalInput, from_dataset, open_canonical
+from prefdata.validate.report import Example
+from prefdata.validate.shape import is_canonical_columns
+from prefdata.validate.sink import FindingSink, excerpt
+
+REASON_CODES = {
+    "empty_response": "content.empty",
+    "empty": "content.empty",
+    "identical": "content.identical",
+    "tie": "content.tie",
+}
+TRANSCRIPT = re.compile(r"^\s*(Human|User|USER):.*\n\s*(Assistant|ASSISTANT):", re.S)
+_SAMPLE = 50
+
+
+def is_raw(path: str | Path) -> bool:
+    """True when `path` is not canonical data (see the module docstring)."""
+    p = Path(path)
+    if p.is_dir() and (p / "prefdata.json").is_file():
+        return False
+    data = open_canonical(p)
+    for split in data.splits.values():
+        if not is_canonical_columns(split.schema.names) or _transcripts(split):
+            return True
+    return False
+
+
+def _transcripts(split: Any) -> bool:
+    field_type = split.schema.field("chosen").type
+    if not (pa.types.is_string(field_type) or pa.types.is_large_string(field_type)) or "prompt" in split.schema.names:
+        return False
+    batch = next(split.batches(_SAMPLE), None)
+    values = [v for v in batch.column("chosen").to_pylist()[:_SAMPLE] if v] if batch is not None else []
+    return bool(values) and sum(bool(TRANSCRIPT.match(v)) for v in values) > len(values) / 2
+
+
+@dataclass
+class RawInput:
+    """A raw source converted in memory, and the rows the converter dropped."""
+
+    data: CanonicalInput
+    layout: str | None
+    rejects: list[Any] = field(default_factory=list)
+
+    def report_rejects(self, sink: FindingSink) -> None:
+        """Add every dropped row as a finding under the code of its drop reason."""
+        for reject in sorted(self.rejects, key=lambda r: (r.split, r.source_row)):
+            code = REASON_CODES.get(reject.reason, "convert.dropped")
+            text = reject.detail if code != "convert.dropped" else f"{reject.reason}: {reject.detail}"
+            ex = Example(split=reject.split, row=reject.source_row, source_row=reject.source_row,
+                         field="row", excerpt=excerpt(text or reject.reason))
+            sink.add(code, 1, reject.split, [ex])
+
+
+def open_raw(path: str | Path, *, spec: str | Path | None = None, splits: list[str] | None = None) -> RawInput:
+    """Convert `path` in memory with `prefdata.convert` (imported here: it is heavier)."""
+    from prefdata import convert  # the converter is only needed for raw sources
+
+    result = convert(str(path), None, spec=spec)
+    rejects = [r for r in getattr(result, "rejects", []) if not splits or r.split in splits]
+    layout = getattr(getattr(result, "manifest", None), "layout", None)
+    return RawInput(from_dataset(result.dataset, splits), layout, rejects)
