@@ -115,16 +115,25 @@ def convert(source: Any, out_dir: str | Path | None = None, *, spec: LayoutSpec 
 
 
 def _convert_split(src: SplitSource, converter: RowConverter, sink: _Sink, progress: bool) -> SplitReport:
-    report, dropped = SplitReport(), Counter()
+    """Convert one split, counting every input row as used or rejected (with its reason).
+
+    Rows stream through, except for a flat message table (`message_tree`, `structure: flat`):
+    its trees span rows, so that layout alone holds the whole split in memory (see `_units`).
+    """
+    report, dropped = SplitReport(), Counter[str]()
     out: list[dict[str, Any]] = []
     wrote = False
-    for index, row in _rows(src, progress):
-        report.rows_in += 1
+    for indices, row, index in _units(src, converter, progress):
+        report.rows_in += len(indices)
         try:
+            if isinstance(row, Drop):
+                raise row
             produced = converter.convert(row, src.name, index)
         except Drop as drop:
-            dropped[drop.reason] += 1
-            sink.reject({"split": src.name, "source_row": index, "reason": drop.reason, "detail": drop.detail})
+            dropped[drop.reason] += len(indices)
+            for i in indices:  # a dropped tree rejects every row it was built from
+                sink.reject({"split": src.name, "source_row": i, "reason": drop.reason,
+                             "detail": drop.detail})
             continue
         except RowError as exc:
             exc.where = f"{src.origin}, split {src.name}, {exc.where}"
@@ -137,7 +146,35 @@ def _convert_split(src: SplitSource, converter: RowConverter, sink: _Sink, progr
     if out or not wrote:
         sink.write(src.name, rows_to_table(out) if out else None)
     report.dropped = dict(sorted(dropped.items()))
+    report.pairs_dropped = dict(sorted(converter.pair_drops.items()))
+    converter.pair_drops.clear()
     return report
+
+
+def _units(src: SplitSource, converter: RowConverter,
+           progress: bool) -> Iterator[tuple[list[int], dict[str, Any] | Drop, int]]:
+    """What `_convert_split` converts: (input rows it accounts for, the row or why it is dropped, its index).
+
+    Each row is its own unit, except in a flat message table: there the whole split is read
+    into memory (memory grows with the split, for this layout only), each assembled tree is
+    one unit numbered by its root's row, and rows in no tree are dropped as orphans.
+    """
+    if getattr(converter.spec.preference, "structure", None) != "flat":
+        for index, row in _rows(src, progress):
+            yield [index], row, index
+        return
+    from prefdata.transforms.message_tree import assemble_flat
+
+    rows = [row for _, row in _rows(src, progress)]
+    in_tree: set[int] = set()
+    for tree, indices in assemble_flat(rows):
+        in_tree.update(indices)
+        yield indices, tree, indices[0]
+    for index in (i for i in range(len(rows)) if i not in in_tree):
+        row = rows[index]
+        detail = (f"parent {row.get('parent_id')!r} of message {row.get('message_id')!r} "
+                  "is not reachable from a root message in this split")
+        yield [index], Drop("orphan_message", detail), index
 
 
 def _rows(src: SplitSource, progress: bool) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -227,8 +264,8 @@ class _DiskSink(_Sink):
         self.writer.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.writer.__exit__(*exc)
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        self.writer.__exit__(exc_type, None, None)  # aborts unless committed: nothing half-written
 
     def reject(self, reject: dict[str, Any]) -> None:
         self.writer.add_reject(reject)  # streamed to rejects.jsonl, not kept in memory

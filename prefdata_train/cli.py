@@ -45,7 +45,7 @@ DATA_DIR = click.argument("data_dir", type=click.Path(path_type=Path))
 def fit_cmd(ctx, data_dir, model, output_dir, config_file, resume, **fields) -> None:
     """Train a reward model on the `train` split of DATA_DIR (evaluating on `test`/`validation`)."""
     from prefdata_train.config_file import build_config
-    from prefdata_train.fit import fit
+    from prefdata_train.fit import check_model_source, fit
     from prefdata_train.validation_gate import check_data
 
     with user_errors():
@@ -54,6 +54,7 @@ def fit_cmd(ctx, data_dir, model, output_dir, config_file, resume, **fields) -> 
             click.echo(problems, err=True)
             click.echo("error: the data has structure errors; fix them before training", err=True)
             raise SystemExit(1)
+        check_model_source(model)
         # Progress bars only where someone watches them; the file/CLI can still turn them on.
         defaults = {"disable_tqdm": not sys.stderr.isatty()}
         config = build_config(RewardConfig, config_file, typed_values(ctx, fields), defaults=defaults)

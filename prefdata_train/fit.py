@@ -83,6 +83,19 @@ def _load_splits(data_dir: str | Path):
     return train, eval_name, (data[eval_name] if eval_name else None)
 
 
+def _make_trainer(trainer_cls: type, model: Any, config: RewardConfig, train: Any, eval_set: Any) -> Any:
+    """Build the trainer; a model that transformers cannot find or read becomes a user error."""
+    try:
+        return trainer_cls(model=model, args=config, train_dataset=train, eval_dataset=eval_set)
+    except OSError as exc:  # transformers reports a missing or unreachable model as OSError
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise PrefdataError(
+            f"cannot load the model: {first_line}",
+            where=str(model),
+            fix="pass a local model folder, or a Hub id while online",
+        ) from None
+
+
 def fit(
     data_dir: str | Path, model: Any, output_dir: str | Path, config: RewardConfig, resume: bool = False
 ) -> FitResult:
@@ -98,7 +111,7 @@ def fit(
     config.output_dir = str(output_dir)
     checkpoint = resume_checkpoint(output_dir, resume)
     notes = [f"no checkpoint in {output_dir}; training from the start"] if resume and not checkpoint else []
-    trainer = RewardTrainer(model=model, args=config, train_dataset=train, eval_dataset=eval_set)
+    trainer = _make_trainer(RewardTrainer, model, config, train, eval_set)
     trainer.train(resume_from_checkpoint=checkpoint)
     if eval_set is not None:
         trainer.evaluate()

@@ -126,4 +126,10 @@ def _build_model(tokenizer, *, hidden_size: int, num_layers: int, arch: str, see
         tie_word_embeddings=False,
     )
     torch.manual_seed(seed)
-    return AutoModelForSequenceClassification.from_config(config)
+    model = AutoModelForSequenceClassification.from_config(config)
+    # The pad row starts at zero (padding_idx). Pad is also EOS here, where rewards are read, and a
+    # zero input there gives a zero query: attention would get no gradient. A pretrained model's
+    # EOS row is non-zero, so give it random values like every other row.
+    with torch.no_grad():
+        model.get_input_embeddings().weight[tokenizer.pad_token_id].normal_(0.0, config.initializer_range)
+    return model

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from prefdata.records.manifest import DetectionResult, Manifest
 from prefdata.transforms.drops import REASONS
 
@@ -17,6 +19,10 @@ def convert_summary(manifest: Manifest, out_dir: str | None) -> str:
         lines.append("dropped rows by reason:")
         for reason, n in sorted(dropped.items(), key=lambda kv: -kv[1]):
             lines.append(f"  {reason:<26}{n:>8,}  {REASONS.get(reason, '')}")
+    pair_drops: Counter[str] = sum((Counter(rep.pairs_dropped) for rep in manifest.splits.values()), Counter())
+    if pair_drops:
+        lines.append("pairs dropped from rows that gave other pairs: "
+                     + ", ".join(f"{r} {n:,}" for r, n in sorted(pair_drops.items())))
     if out_dir:
         lines.append(f"wrote {out_dir}" + (" (dropped rows listed in rejects.jsonl)" if dropped else ""))
     return "\n".join(lines)

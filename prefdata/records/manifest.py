@@ -48,6 +48,10 @@ class SplitReport(BaseModel):
     rows_in: int = 0
     rows_out: int = 0
     dropped: dict[str, int] = Field(default_factory=dict, description="Reason -> dropped input rows.")
+    pairs_dropped: dict[str, int] = Field(
+        default_factory=dict,
+        description="Reason -> pairs dropped from rows that still gave other pairs (ties in all-pairs...).",
+    )
 
 
 class Manifest(BaseModel):

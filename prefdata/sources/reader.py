@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,8 @@ def open_source(source: Any, *, split: str | None = None, subset: str | None = N
     _require_no_subset(subset, str(path))
     splits, files = _local_splits(path)
     root = path if path.is_dir() else path.parent
-    return _build(path.name, splits, split, lambda kept: files_fingerprint(_kept_files(files, kept), root))
+    description = Path(os.path.abspath(path)).name  # "." reads as the folder's own name
+    return _build(description, splits, split, lambda kept: files_fingerprint(_kept_files(files, kept), root))
 
 
 def _local_splits(path: Path) -> tuple[dict[str, SplitSource], dict[str, list[Path]]]:
@@ -64,7 +66,7 @@ def _local_splits(path: Path) -> tuple[dict[str, SplitSource], dict[str, list[Pa
 
 
 def _files_split(name: str, paths: list[Path], num_rows: int | None) -> SplitSource:
-    def read(batch_size: int):
+    def read(batch_size: int) -> Iterator[list[dict]]:
         for path in paths:
             yield from iter_file_batches(path, batch_size)
 
@@ -96,7 +98,12 @@ def _open_hub(name: str, split: str | None, subset: str | None) -> Source:
     return _build(description, splits, None, lambda kept: memory.in_memory_fingerprint(loaded, kept))
 
 
-def _build(description: str, splits: dict[str, SplitSource], split: str | None, fingerprint) -> Source:
+def _build(
+    description: str,
+    splits: dict[str, SplitSource],
+    split: str | None,
+    fingerprint: Callable[[dict[str, SplitSource]], str],
+) -> Source:
     """Keep the requested split, take the first split's columns, and fingerprint what is kept."""
     if split is not None:
         if split not in splits:

@@ -51,6 +51,10 @@ def read_prompt(row: dict[str, Any], spec: LayoutSpec) -> Messages | None:
     messages: Messages = []
     for piece in spec.prompt:
         messages += read_piece(row, piece)
+    # a prompt column that is there but null/empty: dropping beats writing a null prompt
+    # into an explicit-prompt dataset, which TRL cannot read
+    if not messages and any(has_path(row, p.column) for p in spec.prompt):
+        raise Drop("empty_prompt", f"`{spec.prompt[0].column}` is null or empty")
     # only optional pieces, all absent: the responses are whole dialogues (implicit prompt)
     return messages or None
 

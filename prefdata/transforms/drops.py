@@ -16,6 +16,10 @@ REASONS = {
     "bad_value": "a value has the wrong type or cannot be parsed",
     "unknown_role": "a message has a role that is not system/user/assistant/tool",
     "no_pairs": "no ranked sibling replies to pair",
+    "synthetic": "the message tree's root is synthetic (machine-written): the tree holds no human preference",
+    "deleted": "the message tree's root message is deleted",
+    "orphan_message": "a message-table row is reachable from no root message in its split (missing parent, "
+                      "repeated or missing message_id)",
 }
 
 

@@ -23,6 +23,7 @@ from prefdata.records.spec import Index, Label, OneHot, Paired, Rank, Score, Sig
 from prefdata.transforms.candidates import Example
 from prefdata.transforms.drops import Drop
 from prefdata.transforms.fields import get_path, number
+from prefdata.transforms.messages import is_empty
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def _item_number(ex: Example, i: int, path: str, fallback: list[str]) -> float |
 
 def pair_by_value(ex: Example, values: list[float | None], opts: ConvertOptions, key: str) -> list[Choice]:
     """Pairs from per-response values where higher is better, by the pairing policy."""
-    usable = [(v, i) for i, v in enumerate(values) if v is not None and _has_text(ex, i)]
+    usable = [(v, i) for i, v in enumerate(values) if v is not None and _has_text(ex, i, opts)]
     if len(usable) < 2:
         raise Drop("fewer_than_two_responses", f"{len(usable)} usable of {len(values)}")
     usable.sort(key=lambda t: (-t[0], t[1]))
@@ -139,10 +140,14 @@ def pair_by_value(ex: Example, values: list[float | None], opts: ConvertOptions,
     ]
 
 
-def _has_text(ex: Example, i: int) -> bool:
+def _has_text(ex: Example, i: int, opts: ConvertOptions) -> bool:
     if ex.raw is not None:
         return isinstance(ex.raw[i], str) and bool(ex.raw[i].strip())
-    return ex.responses[i] is not None
+    reply = ex.responses[i]
+    if reply is None:
+        return False
+    # an empty candidate is skipped before pairing: picked as "worst", it would drop the whole row
+    return opts.empty != "drop" or (bool(reply) and not any(is_empty(m) for m in reply))
 
 
 ENCODERS = {

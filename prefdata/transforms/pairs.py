@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -33,6 +34,7 @@ class RowConverter:
         self.margin_source = margin if margin is not None and (margin.always or options.margin) else None
         self.with_margin = self.margin_source is not None or options.margin
         self.tools, self.template_kwargs = present(spec.tools), present(spec.chat_template_kwargs)
+        self.pair_drops: Counter[str] = Counter()
 
     def convert(self, row: dict[str, Any], split: str, index: int) -> list[dict[str, Any]]:
         """Output rows for `row`; raises `Drop` when none survive (the first reason wins)."""
@@ -46,16 +48,17 @@ class RowConverter:
         choices = self.encode(row, self.spec.preference, ex, self.options, key)
         return self._first_or_drop([lambda c=c: self.build(row, ex, c, index) for c in choices])
 
-    @staticmethod
-    def _first_or_drop(builders: list[Callable[[], dict[str, Any]]]) -> list[dict[str, Any]]:
-        out, first_drop = [], None
+    def _first_or_drop(self, builders: list[Callable[[], dict[str, Any]]]) -> list[dict[str, Any]]:
+        out, drops = [], []
         for build in builders:
             try:
                 out.append(build())
             except Drop as drop:
-                first_drop = first_drop or drop
+                drops.append(drop)
         if not out:
-            raise first_drop or Drop("no_pairs")
+            raise drops[0] if drops else Drop("no_pairs")
+        for drop in drops:  # the row is used, but these pairs of it are not: counted apart
+            self.pair_drops[drop.reason] += 1
         return out
 
     def build(self, row: dict[str, Any], ex: Example, choice: Choice, index: int) -> dict[str, Any]:

@@ -99,7 +99,8 @@ def render_text(messages: Messages, *, reply: bool) -> str:
     """A completion (or an implicit whole dialogue) as text."""
     if all(m["role"] == "none" for m in messages):
         return "".join(m["content"] or "" for m in messages)
-    if reply and len(messages) == 1 and messages[0]["role"] == "assistant":
+    # a lone reply is its text, unless it calls tools (text would lose the calls)
+    if reply and len(messages) == 1 and messages[0]["role"] == "assistant" and not messages[0].get("tool_calls"):
         return messages[0]["content"] or ""
     text = _transcript(messages)
     # a reply continues the prompt's "Assistant:" cue, so its first marker is already there

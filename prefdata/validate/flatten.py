@@ -15,6 +15,10 @@ import pyarrow.compute as pc
 MSG_SEP, FIELD_SEP, CALL_SEP, CALL_FIELD_SEP = "\x1e", "\x1f", "\x1c", "\x1d"
 
 
+def _sep(sep: str) -> pa.Scalar:
+    return pa.scalar(sep, pa.large_string())
+
+
 def offsets_of(lists: pa.Array) -> np.ndarray:
     """Offsets (n + 1) of the flattened values of `lists`; null lists count as empty."""
     lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
@@ -24,7 +28,7 @@ def offsets_of(lists: pa.Array) -> np.ndarray:
 def regroup(values: pa.Array, offsets: np.ndarray, sep: str, mask: pa.Array | None = None) -> pa.Array:
     """Join `values` into one string per list delimited by `offsets`."""
     lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), values, mask=mask)
-    return pc.binary_join(lists, sep)
+    return pc.binary_join(lists, pa.scalar(sep, pa.large_string()))
 
 
 def text_field(struct: pa.Array, name: str) -> pa.Array:
@@ -51,14 +55,14 @@ def calls_text(messages: pa.Array) -> pa.Array:
     flat = pc.list_flatten(calls)
     function = pc.struct_field(flat, "function")
     parts = [text_field(function, "name"), text_field(function, "arguments"), text_field(flat, "id")]
-    one = pc.binary_join_element_wise(*parts, CALL_FIELD_SEP)
+    one = pc.binary_join_element_wise(*parts, _sep(CALL_FIELD_SEP))
     return pc.fill_null(regroup(one, offsets_of(calls), CALL_SEP), "")
 
 
 def message_keys(messages: pa.Array) -> pa.Array:
     """The key string of each message of a flattened struct array."""
     parts = [text_field(messages, "role"), text_field(messages, "name"), text_field(messages, "tool_call_id")]
-    return pc.binary_join_element_wise(*parts, calls_text(messages), text_field(messages, "content"), FIELD_SEP)
+    return pc.binary_join_element_wise(*parts, calls_text(messages), text_field(messages, "content"), _sep(FIELD_SEP))
 
 
 def conversation_text(lists: pa.Array) -> tuple[pa.Array, pa.Array]:

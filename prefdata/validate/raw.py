@@ -71,10 +71,13 @@ class RawInput:
 
 
 def open_raw(path: str | Path, *, spec: str | Path | None = None, splits: list[str] | None = None) -> RawInput:
-    """Convert `path` in memory with `prefdata.convert` (imported here: it is heavier)."""
-    from prefdata import convert  # the converter is only needed for raw sources
+    """Convert `path` in memory with `prefdata.convert` (imported here: only raw sources need it)."""
+    from prefdata import ConvertOptions, convert  # the converter is only needed for raw sources
 
-    result = convert(str(path), None, spec=spec)
+    # Empty and identical rows are kept so the content checks see them (with their source row
+    # and every problem they have, e.g. an empty reply is also a prefix of the other reply).
+    options = ConvertOptions(empty="keep", identical="keep")
+    result = convert(str(path), None, spec=spec, options=options)
     rejects = [r for r in getattr(result, "rejects", []) if not splits or r.split in splits]
     layout = getattr(getattr(result, "manifest", None), "layout", None)
     return RawInput(from_dataset(result.dataset, splits), layout, rejects)

@@ -8,13 +8,17 @@ from prefdata.validate.codes import CHECKS, SEVERITY_RANK
 from prefdata.validate.report import Example, Finding
 
 MAX_EXAMPLES = 5
+# Control characters, NUL and U+FFFD are shown escaped (`\x00`, `\ufffd`); other text as is.
+_VISIBLE = {c: f"\\x{c:02x}" for c in range(32)} | {0x7F: "\\x7f", 0xFFFD: "\\ufffd", 0x0A: "\\n"}
 EXCERPT_CHARS = 80
 
 
 def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     """A short, single-line, escaped excerpt of a value (NULs and control characters visible)."""
     text = value if isinstance(value, str) else repr(value)
-    shown = text.encode("unicode_escape").decode("ascii", "replace")
+    if not text:
+        return "(empty)"
+    shown = text.translate(_VISIBLE)
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-from pathlib import Path
 
 import datasets
 import pyarrow as pa
@@ -14,7 +13,6 @@ import pytest
 from prefdata.errors import SourceError
 from prefdata.sources import SUPPORTED_EXTENSIONS, open_source
 
-DATA = Path("/work/shared/data")
 ROWS = [
     {"prompt": "2+2?", "chosen": "4", "rejected": "5", "score": 1},
     {"prompt": "capital of France?", "chosen": "Paris", "rejected": "Rome", "score": 2},
@@ -226,16 +224,16 @@ def test_fingerprint_is_stable_and_follows_changes(tmp_path):
     assert open_source(path).fingerprint != first
 
 
-def test_real_hh_rlhf_sample():
-    source = open_source(DATA / "hh-rlhf-harmless-base-test.jsonl.gz")
+def test_real_hh_rlhf_sample(hh_sample):
+    source = open_source(hh_sample)
     assert source.columns == ["chosen", "rejected"]
     rows = [row for batch in source.splits["train"].iter_batches() for row in batch]
     assert len(rows) == 2312
     assert rows[0]["chosen"].startswith("\n\nHuman:")
 
 
-def test_real_oasst_sample():
-    source = open_source(DATA / "oasst-en-100-trees.jsonl")
+def test_real_oasst_sample(oasst_sample):
+    source = open_source(oasst_sample)
     rows = [row for batch in source.splits["train"].iter_batches(30) for row in batch]
     assert len(rows) == 100
     assert "message_tree_id" in source.columns and isinstance(rows[0]["prompt"], dict)

@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 from datasets import Dataset, DatasetDict, IterableDataset
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
 from prefdata.errors import PrefdataError
 from prefdata_train import RewardTrainer, load_reward_model, tokenize_pairs
@@ -48,7 +48,7 @@ def test_pretokenised_input_is_used_as_is(tiny_model_dir, tmp_path):
     model, tokenizer = load(tiny_model_dir)
     rows = [{"chosen_ids": [10, 11, 12, i + 20], "rejected_ids": [10, 13], "margin": 0.1 * i} for i in range(6)]
     trainer = RewardTrainer(model, fast_config(tmp_path), train_dataset=Dataset.from_list(rows), processing_class=tokenizer)
-    assert trainer.train_dataset["chosen_ids"] == [r["chosen_ids"] for r in rows]
+    assert list(trainer.train_dataset["chosen_ids"]) == [r["chosen_ids"] for r in rows]
     trainer.train()
 
 
@@ -97,11 +97,12 @@ def test_tokenize_pairs_max_length_keeps_every_row(tiny_model_dir, standard_data
     _, tokenizer = load(tiny_model_dir)
     out = tokenize_pairs(standard_dataset, tokenizer, max_length=6)
     assert len(out) == len(standard_dataset)
-    assert max(len(ids) for ids in out["chosen_ids"] + out["rejected_ids"]) <= 6
+    assert max(len(ids) for ids in list(out["chosen_ids"]) + list(out["rejected_ids"])) <= 6
 
 
 def test_two_label_model_is_refused(tiny_model_dir, tmp_path, standard_dataset):
-    model = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir, num_labels=2)
+    config = AutoConfig.from_pretrained(tiny_model_dir, num_labels=2)
+    model = AutoModelForSequenceClassification.from_config(config)
     with pytest.raises(PrefdataError, match="num_labels=2.*\n.*fix: .*num_labels=1"):
         RewardTrainer(model, fast_config(tmp_path), train_dataset=standard_dataset)
 

@@ -74,8 +74,9 @@ def _shorter(view: BatchView, i: int) -> str:
 
 def _prefix_text(view: BatchView, i: int) -> str:
     side = _shorter(view, i)
-    short = view.content(side)[i].as_py()
-    return f"{side} ({len(short)} chars) ends where the other goes on: …{short[-40:]}"
+    other = "rejected" if side == "chosen" else "chosen"
+    short, long = view.content(side)[i].as_py(), view.content(other)[i].as_py()
+    return f"{side} ({len(short)} chars) stops where {other} goes on: …{short[-30:]}|{long[len(short):][:30]}…"
 
 
 def _garbage_example(view: BatchView, hits: dict[str, np.ndarray], i: int):  # type: ignore[no-untyped-def]

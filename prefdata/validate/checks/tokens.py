@@ -1,0 +1,165 @@
+"""Token checks with a tokenizer (imports transformers; loaded only with `--tokenizer`).
+
+Lengths are counted on what a reward trainer sees: the prompt alone, and prompt + chosen /
+prompt + rejected (the concatenated text for standard data, the chat template rendering
+for conversational data).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from prefdata.errors import SourceError
+from prefdata.records.messages import strip_absent
+from prefdata.validate.batch import BatchView
+from prefdata.validate.checks.base import Check
+from prefdata.validate.lengths import LengthCounts
+from prefdata.validate.report import Example, SideStats, SplitStats
+from prefdata.validate.sink import FindingSink, excerpt
+
+
+def load_tokenizer(name_or_path: Any) -> Any:
+    """A transformers tokenizer from a path or Hub id (objects are returned unchanged)."""
+    if not isinstance(name_or_path, str) and not hasattr(name_or_path, "__fspath__"):
+        return name_or_path
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(str(name_or_path))
+    except (OSError, ValueError) as exc:
+        raise SourceError(f"cannot load the tokenizer: {exc}", where=str(name_or_path),
+                          fix="give a local tokenizer folder (or a Hub id when online)") from None
+
+
+class TokenCheck(Check):
+    """`tokens.*`: lengths, `--max-length` problems, pad/EOS and chat-template problems."""
+
+    def __init__(self, tokenizer: Any, max_length: int | None) -> None:
+        self.tok = load_tokenizer(tokenizer)
+        self.max_length = max_length
+        self.counts: dict[str, dict[str, LengthCounts]] = {}
+        self.started = False
+
+    def update(self, view: BatchView, sink: FindingSink) -> None:
+        if not self.started:
+            self.started = True
+            self._tokenizer_findings(view, sink)
+        if view.shape.format == "conversational":
+            if not self.tok.chat_template:
+                return
+            texts, ok = self._render(view, sink)
+            special = False
+        else:
+            texts, ok, special = _standard_texts(view), np.ones(len(view), bool), True
+        lengths, encodings = self._encode(texts, special)
+        per = self.counts.setdefault(view.split, {})
+        for side, n in lengths.items():
+            per.setdefault(side, LengthCounts()).add(n[ok])
+        if self.max_length is not None:
+            self._limits(view, sink, lengths, encodings, ok)
+
+    def _tokenizer_findings(self, view: BatchView, sink: FindingSink) -> None:
+        tok = self.tok
+        if tok.pad_token_id is not None and tok.pad_token_id == tok.eos_token_id:
+            sink.add("tokens.pad_is_eos", 1, "*", [Example(split="*", row=None, field="tokenizer",
+                                                          excerpt=f"pad = eos = {tok.eos_token!r}")])
+        if view.shape.format == "conversational" and not tok.chat_template:
+            sink.add("tokens.no_chat_template", 1, "*", [Example(
+                split="*", row=None, field="tokenizer", excerpt=f"{getattr(tok, 'name_or_path', '')} has no chat_template")])
+
+    def _encode(self, texts: dict[str, list[str]], special: bool) -> tuple[dict[str, np.ndarray], dict[str, list[Any]]]:
+        lengths, encodings = {}, {}
+        for side, values in texts.items():
+            if getattr(self.tok, "is_fast", False):
+                enc = self.tok.backend_tokenizer.encode_batch(values, add_special_tokens=special)
+                encodings[side] = enc
+                lengths[side] = np.fromiter((len(e) for e in enc), dtype=np.int64, count=len(enc))
+            else:
+                ids = self.tok(values, add_special_tokens=special)["input_ids"]
+                encodings[side] = ids
+                lengths[side] = np.array([len(i) for i in ids], dtype=np.int64)
+        return lengths, encodings
+
+    def _limits(self, view: BatchView, sink: FindingSink, lengths: dict[str, np.ndarray],
+                encodings: dict[str, list[Any]], ok: np.ndarray) -> None:
+        limit = self.max_length
+        c, r = lengths["chosen"], lengths["rejected"]
+        long = np.flatnonzero(ok & (np.maximum(c, r) > limit)).tolist()
+        sink.add_rows("tokens.too_long", view.split, long,
+                      lambda i: view.example(i, "chosen", f"{c[i]} / {r[i]} tokens > {limit}"))
+        same = [i for i in np.flatnonzero(ok & (np.minimum(c, r) >= limit)).tolist()
+                if _ids(encodings["chosen"][i])[:limit] == _ids(encodings["rejected"][i])[:limit]]
+        sink.add_rows("tokens.identical_after_truncation", view.split, same,
+                      lambda i: view.example(i, "chosen", f"first {limit} tokens equal ({c[i]} / {r[i]} tokens)"))
+
+    def _render(self, view: BatchView, sink: FindingSink) -> tuple[dict[str, list[str]], np.ndarray]:
+        texts: dict[str, list[str]] = {"prompt": [], "chosen": [], "rejected": []}
+        ok = np.ones(len(view), dtype=bool)
+        bad: dict[int, str] = {}
+        for i, row in enumerate(_rows(view)):
+            try:
+                rendered = _render_row(self.tok, row)
+            except Exception as exc:  # any template failure is a finding, not a crash
+                rendered, bad[i] = {"prompt": "", "chosen": "", "rejected": ""}, f"{type(exc).__name__}: {exc}"
+            else:
+                missing = _missing_calls(row, rendered)
+                if missing:
+                    bad[i] = f"the template drops tool call {missing!r}"
+            for side in texts:
+                texts[side].append(rendered[side])
+        ok[list(bad)] = False
+        sink.add_rows("tokens.template_error", view.split, sorted(bad),
+                      lambda i: view.example(i, "chosen", bad[i]))
+        return texts, ok
+
+    def add_stats(self, stats: dict[str, SplitStats]) -> None:
+        """Put token length statistics into the report's split statistics."""
+        for split, per in self.counts.items():
+            sides = stats.setdefault(split, SplitStats(rows=0)).sides
+            for side, counts in per.items():
+                target = sides.setdefault(side, SideStats())
+                target.tokens, target.token_histogram = counts.stats(), counts.histogram()
+
+
+def _ids(encoding: Any) -> list[int]:
+    return encoding if isinstance(encoding, list) else encoding.ids
+
+
+def _standard_texts(view: BatchView) -> dict[str, list[str]]:
+    prompt = view.content("prompt").to_pylist() if "prompt" in view.shape.sides else [""] * len(view)
+    return {"prompt": prompt,
+            "chosen": [p + c for p, c in zip(prompt, view.content("chosen").to_pylist())],
+            "rejected": [p + r for p, r in zip(prompt, view.content("rejected").to_pylist())]}
+
+
+def _rows(view: BatchView) -> list[dict[str, Any]]:
+    names = [n for n in ("prompt", "chosen", "rejected", "tools", "chat_template_kwargs") if view.column(n) is not None]
+    return view.batch.select(names).to_pylist()
+
+
+def _render_row(tok: Any, row: dict[str, Any]) -> dict[str, str]:
+    tools = row.get("tools")
+    tools = json.loads(tools) if isinstance(tools, str) else tools
+    kwargs = {k: v for k, v in (row.get("chat_template_kwargs") or {}).items() if v is not None}
+    prompt = [strip_absent(m) for m in row.get("prompt") or []]
+
+    def render(messages: list[dict[str, Any]], generation: bool) -> str:
+        return tok.apply_chat_template(messages, tools=tools, tokenize=False, add_generation_prompt=generation, **kwargs)
+
+    return {"prompt": render(prompt, True) if prompt else "",
+            "chosen": render(prompt + [strip_absent(m) for m in row["chosen"] or []], False),
+            "rejected": render(prompt + [strip_absent(m) for m in row["rejected"] or []], False)}
+
+
+def _missing_calls(row: dict[str, Any], rendered: dict[str, str]) -> str | None:
+    for side in ("prompt", "chosen", "rejected"):
+        text = rendered["chosen"] if side == "prompt" else rendered[side]
+        for msg in row.get(side) or []:
+            for call in msg.get("tool_calls") or []:
+                name = (call.get("function") or {}).get("name")
+                if name and name not in text:
+                    return excerpt(name, 40)
+    return None
