@@ -21,7 +21,30 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-WORDS = np.array("the a cat dog sat ran on under mat tree quickly slowly because it was happy sad why how what".split())
+WORDS = np.array(
+    [
+        "the",
+        "a",
+        "cat",
+        "dog",
+        "sat",
+        "ran",
+        "on",
+        "under",
+        "mat",
+        "tree",
+        "quickly",
+        "slowly",
+        "because",
+        "it",
+        "was",
+        "happy",
+        "sad",
+        "why",
+        "how",
+        "what",
+    ]
+)
 
 
 def _texts(rng: np.random.Generator, n: int, low: int, high: int) -> pa.Array:
@@ -35,20 +58,26 @@ def _texts(rng: np.random.Generator, n: int, low: int, high: int) -> pa.Array:
 def write_standard(path: Path, n: int, seed: int = 0) -> None:
     """N explicit-prompt standard pairs, written in row groups of 100k."""
     rng = np.random.default_rng(seed)
-    with pq.ParquetWriter(path, pa.schema([("prompt", pa.string()), ("chosen", pa.string()),
-                                           ("rejected", pa.string())])) as writer:
+    with pq.ParquetWriter(
+        path, pa.schema([("prompt", pa.string()), ("chosen", pa.string()), ("rejected", pa.string())])
+    ) as writer:
         for start in range(0, n, 100_000):
             m = min(100_000, n - start)
             ids = pa.array([f"#{i} " for i in range(start, start + m)])
             prompt = pa.compute.binary_join_element_wise(ids, _texts(rng, m, 8, 30), "")
-            writer.write_table(pa.table({"prompt": prompt, "chosen": _texts(rng, m, 10, 60),
-                                         "rejected": _texts(rng, m, 10, 60)}))
+            writer.write_table(
+                pa.table(
+                    {"prompt": prompt, "chosen": _texts(rng, m, 10, 60), "rejected": _texts(rng, m, 10, 60)}
+                )
+            )
 
 
 def write_conversational(source: Path, path: Path) -> None:
     """The same pairs as message lists."""
     msg = pa.struct([("role", pa.string()), ("content", pa.string())])
-    with pq.ParquetWriter(path, pa.schema([(c, pa.list_(msg)) for c in ("prompt", "chosen", "rejected")])) as writer:
+    with pq.ParquetWriter(
+        path, pa.schema([(c, pa.list_(msg)) for c in ("prompt", "chosen", "rejected")])
+    ) as writer:
         for batch in pq.ParquetFile(source).iter_batches(100_000):
             n = batch.num_rows
             cols = {}
@@ -67,7 +96,9 @@ def build_tokenizer(folder: Path) -> Path:
     vocab = {w: i for i, w in enumerate(["<unk>", "<pad>", "</s>", *WORDS.tolist()])}
     backend = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
     backend.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>", eos_token="</s>", pad_token="<pad>")
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=backend, unk_token="<unk>", eos_token="</s>", pad_token="<pad>"
+    )
     tok.chat_template = "{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}</s>{% endfor %}"
     tok.save_pretrained(str(folder))
     return folder
@@ -77,14 +108,21 @@ def run(label: str, rows: int, *args: str) -> None:
     """Validate in a subprocess; print wall time, pairs/s and the child's peak RSS."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "prefdata.cli", "validate", *args, "--json"],
-                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    done = subprocess.run(
+        [sys.executable, "-m", "prefdata.cli", "validate", *args, "--json"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if done.returncode == 2:
         raise SystemExit(done.stderr)
-    print(f"{label:<34} {rows:>9,} pairs  {wall:7.2f} s  {rows / wall:>10,.0f} pairs/s  "
-          f"peak RSS {max(peak, before) / 1024:,.0f} MiB  exit {done.returncode}", flush=True)
+    print(
+        f"{label:<34} {rows:>9,} pairs  {wall:7.2f} s  {rows / wall:>10,.0f} pairs/s  "
+        f"peak RSS {max(peak, before) / 1024:,.0f} MiB  exit {done.returncode}",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -102,7 +140,15 @@ def main() -> None:
     tok = build_tokenizer(args.out / "tokenizer")
     run("standard", args.rows, str(std))
     run("conversational", args.rows, str(conv))
-    run("standard --tokenizer --max-length", args.token_rows, str(small), "--tokenizer", str(tok), "--max-length", "64")
+    run(
+        "standard --tokenizer --max-length",
+        args.token_rows,
+        str(small),
+        "--tokenizer",
+        str(tok),
+        "--max-length",
+        "64",
+    )
 
 
 if __name__ == "__main__":

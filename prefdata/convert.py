@@ -74,6 +74,17 @@ def resolve_spec(spec: LayoutSpec | str | Path | None, src: Source) -> tuple[Lay
     return builtin_spec(found.layout), found
 
 
+def check_columns(spec: LayoutSpec, src: Source) -> None:
+    """A spec given by the user must fit the source's columns: say so before converting anything."""
+    missing = [c for c in spec.match.columns if c not in src.columns]
+    if missing:
+        raise SpecError(
+            f"layout `{spec.name}` needs column(s) {', '.join(f'`{c}`' for c in missing)}, which the source "
+            f"lacks (it has {', '.join(f'`{c}`' for c in src.columns)})",
+            where=src.description, fix="check the spec's `match.columns`, or let prefdata detect the layout",
+        )
+
+
 def check_options(spec: LayoutSpec, options: ConvertOptions) -> None:
     """Options that cannot apply to this spec are errors, not silently ignored."""
     if options.axis is None:
@@ -100,6 +111,7 @@ def convert(source: Any, out_dir: str | Path | None = None, *, spec: LayoutSpec 
     options = options or ConvertOptions()
     src = open_source(source, split=split, subset=subset)
     layout, detection = resolve_spec(spec, src)
+    check_columns(layout, src)
     check_options(layout, options)
     manifest = Manifest(
         prefdata_version=__version__, source=src.description, source_fingerprint=src.fingerprint,

@@ -13,6 +13,7 @@ TRL's four shapes:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ PAIR_COLUMNS = ("prompt", "chosen", "rejected")
 EVAL_SPLITS = ("test", "validation")
 
 
-def load_canonical(data_dir: str | Path) -> DatasetDict:
+def load_canonical(data_dir: str | os.PathLike[str]) -> DatasetDict:
     """Load a canonical folder; a folder holding a single `Dataset` becomes split `train`."""
     path = Path(data_dir)
     fix = "pass the output folder of `prefdata convert`"
@@ -34,7 +35,9 @@ def load_canonical(data_dir: str | Path) -> DatasetDict:
     try:
         data = load_from_disk(str(path))
     except (FileNotFoundError, ValueError) as exc:
-        raise SourceError(f"not a dataset saved with `save_to_disk` ({exc})", where=str(path), fix=fix) from None
+        raise SourceError(
+            f"not a dataset saved with `save_to_disk` ({exc})", where=str(path), fix=fix
+        ) from None
     return data if isinstance(data, DatasetDict) else DatasetDict({"train": data})
 
 

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from prefdata._version import __version__
 from prefdata.cli._errors import user_errors
 from prefdata_train.cli_options import config_options, file_only_fields, typed_values
-from prefdata_train.evaluation import EvaluationReport
 from prefdata_train.reward_config import RewardConfig
+
+if TYPE_CHECKING:
+    from prefdata_train.evaluation import EvaluationReport
 
 FIT_OWN_OPTIONS = {"model", "output_dir", "config", "config_file", "resume", "data_dir"}
 DEFAULT_PLOT = "reward-distribution.png"
@@ -57,10 +60,13 @@ def fit_cmd(ctx, data_dir, model, output_dir, config_file, resume, **fields) -> 
         check_model_source(model)
         # Progress bars only where someone watches them; the file/CLI can still turn them on.
         defaults = {"disable_tqdm": not sys.stderr.isatty()}
-        config = build_config(RewardConfig, config_file, typed_values(ctx, fields), defaults=defaults)
+        overrides = {**typed_values(ctx, fields), "output_dir": str(output_dir)}
+        config = build_config(RewardConfig, config_file, overrides, defaults=defaults)
         result = fit(data_dir, model, output_dir, config, resume=resume)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    if result.resumed_from:
+        click.echo(f"resumed from {result.resumed_from}")
     click.echo(f"trained {result.global_step} steps on {result.train_rows} pairs")
     for key in ("train_loss", "eval_loss", "eval_accuracy"):
         if key in result.final_metrics:
@@ -74,7 +80,10 @@ def _print_report(report: EvaluationReport) -> None:
     click.echo(f"split      {report.split}")
     click.echo(f"pairs      {report.n_pairs}")
     click.echo(f"accuracy   {report.accuracy:.4f}")
-    click.echo(f"mean gap   {report.mean_gap:+.4f}  (chosen {report.mean_chosen:+.4f}, rejected {report.mean_rejected:+.4f})")
+    click.echo(
+        f"mean gap   {report.mean_gap:+.4f}  "
+        f"(chosen {report.mean_chosen:+.4f}, rejected {report.mean_rejected:+.4f})"
+    )
     if report.by_group:
         width = max(len(report.by or ""), *(len(k) for k in report.by_group))
         click.echo(f"\n{report.by:<{width}}  {'n':>7}  accuracy")
@@ -95,8 +104,13 @@ def _print_report(report: EvaluationReport) -> None:
 @click.option("--split", help="Split to evaluate  [default: test, else validation]")
 @click.option("--by", help="Also report accuracy per value of this column (e.g. source).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--plot", type=click.Path(path_type=Path), default=DEFAULT_PLOT, show_default=True,
-              help="PNG of chosen and rejected reward histograms.")
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_PLOT,
+    show_default=True,
+    help="PNG of chosen and rejected reward histograms.",
+)
 @click.option("--no-plot", is_flag=True, help="Do not write the plot.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
 @click.option("--max-length", type=click.IntRange(min=1), help="Truncate pairs to this many tokens.")
@@ -106,7 +120,12 @@ def evaluate_cmd(model, data_dir, split, by, as_json, plot, no_plot, batch_size,
 
     with user_errors():
         report = evaluate(
-            model, data_dir, split=split, by=by, batch_size=batch_size, max_length=max_length,
+            model,
+            data_dir,
+            split=split,
+            by=by,
+            batch_size=batch_size,
+            max_length=max_length,
             plot=None if no_plot else plot,
         )
     if as_json:
@@ -130,15 +149,22 @@ def score_cmd(model, data_dir, out, splits, batch_size, max_length) -> None:
     from prefdata_train.score_output import score_folder
 
     with user_errors():
-        result = score_folder(model, data_dir, out, splits=splits, batch_size=batch_size, max_length=max_length)
+        result = score_folder(
+            model, data_dir, out, splits=splits, batch_size=batch_size, max_length=max_length
+        )
     counts = ", ".join(f"{name}: {n}" for name, n in result.rows.items())
     click.echo(f"scored {sum(result.rows.values())} pairs ({counts}) -> {result.path} [{result.format}]")
 
 
 @main.command("tiny-model")
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("--data", "data_dir", required=True, type=click.Path(path_type=Path),
-              help="Canonical folder whose texts train the tokenizer.")
+@click.option(
+    "--data",
+    "data_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Canonical folder whose texts train the tokenizer.",
+)
 @click.option("--hidden-size", type=click.IntRange(min=16), default=64, show_default=True)
 @click.option("--layers", type=click.IntRange(min=1), default=2, show_default=True)
 @click.option("--vocab-size", type=click.IntRange(min=300), default=1000, show_default=True)
@@ -152,6 +178,12 @@ def tiny_model_cmd(out, data_dir, hidden_size, layers, vocab_size, arch, seed) -
     with user_errors():
         texts = pair_texts(load_canonical(data_dir))
         path = build_tiny_model(
-            out, texts, vocab_size=vocab_size, hidden_size=hidden_size, num_layers=layers, arch=arch, seed=seed
+            out,
+            texts,
+            vocab_size=vocab_size,
+            hidden_size=hidden_size,
+            num_layers=layers,
+            arch=arch,
+            seed=seed,
         )
     click.echo(f"tiny {arch} reward model (hidden {hidden_size}, {layers} layers) -> {path}")

@@ -36,7 +36,9 @@ def _option(spec: FieldSpec) -> Callable[[Callable[..., Any]], Callable[..., Any
     help_text = spec.help or spec.name.replace("_", " ")
     if spec.kind == "bool":
         decls = [f"{flag}/--no-{flag[2:]}", spec.name]
-        return click.option(*decls, default=spec.default, show_default=spec.default is not None, help=help_text)
+        return click.option(
+            *decls, default=spec.default, show_default=spec.default is not None, help=help_text
+        )
     if spec.kind == "choice":
         kind: Any = click.Choice(spec.choices)
     elif spec.kind == "int_or_str":

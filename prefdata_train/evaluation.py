@@ -178,5 +178,7 @@ def evaluate(
     report.split = split
     if plot:
         title = f"{Path(model_path).name} on {split}: accuracy {report.accuracy:.3f}, {report.n_pairs} pairs"
-        report.plot = str(plot_reward_distribution(report.chosen_rewards, report.rejected_rewards, plot, title=title))
+        report.plot = str(
+            plot_reward_distribution(report.chosen_rewards, report.rejected_rewards, plot, title=title)
+        )
     return report

@@ -32,10 +32,14 @@ class FitResult(BaseModel):
     eval_rows: int = 0
     global_step: int
     resumed_from: str | None = Field(default=None, description="The checkpoint training resumed from.")
-    final_metrics: dict[str, float] = Field(default_factory=dict, description="Last logged value of each metric.")
+    final_metrics: dict[str, float] = Field(
+        default_factory=dict, description="Last logged value of each metric."
+    )
     metrics_path: str
     plot_path: str
-    notes: list[str] = Field(default_factory=list, description="Things the user should know, e.g. no checkpoint.")
+    notes: list[str] = Field(
+        default_factory=list, description="Things the user should know, e.g. no checkpoint."
+    )
 
 
 def check_model_source(model: Any) -> None:
@@ -48,7 +52,7 @@ def check_model_source(model: Any) -> None:
         raise PrefdataError(
             "model path does not exist",
             where=text,
-            fix="pass a folder saved with `save_pretrained` (e.g. from `prefdata-train tiny-model`) or a Hub id",
+            fix="pass a folder saved with `save_pretrained` (`prefdata-train tiny-model` makes one) or a Hub id",
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ trailing pad-id token, so for texts ending in that token `model(...)` reads one 
 
 
 def render_model_card(info: dict[str, Any]) -> str:
-    """Markdown for `info`: base_model, datasets (name -> rows), args, metrics, peft, chat, pad_is_eos, path."""
+    """Markdown for `info` (base_model, datasets, args, metrics, peft, chat, pad_is_eos, path)."""
     lines = ["---", "library_name: transformers", "tags: [reward-model, prefdata]"]
     if info.get("base_model"):
         lines.append(f"base_model: {info['base_model']}")
@@ -69,7 +70,7 @@ def render_model_card(info: dict[str, Any]) -> str:
     for name, rows in (info.get("datasets") or {}).items():
         lines.append(f"- data `{name}`: {rows}")
     lines += ["", "| hyper-parameter | value |", "| --- | --- |"]
-    lines += [f"| {k} | {v} |" for k, v in (info.get("args") or {}).items()]
+    lines += [f"| {k} | {_fmt(v)} |" for k, v in (info.get("args") or {}).items()]
     if info.get("metrics"):
         lines += ["", "## Final metrics", "", "| metric | value |", "| --- | --- |"]
         lines += [f"| {k} | {_fmt(v)} |" for k, v in info["metrics"].items()]
@@ -101,4 +102,6 @@ def final_metrics(log_history: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, Enum):
+        return str(value.value)
     return f"{value:.4g}" if isinstance(value, float) else str(value)

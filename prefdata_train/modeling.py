@@ -78,7 +78,9 @@ def _read_chat_template(path: str) -> str:
         return Path(path).read_text(encoding="utf-8")
     template = AutoTokenizer.from_pretrained(path).chat_template
     if not template:
-        raise PrefdataError("no chat template there", where=path, fix="point chat_template_path at a .jinja file")
+        raise PrefdataError(
+            "no chat template there", where=path, fix="point chat_template_path at a .jinja file"
+        )
     return template
 
 
@@ -111,14 +113,16 @@ def apply_peft(model: Any, peft_config: Any, args: Any) -> Any:
             _require_trainable(model)
         return model
     if not isinstance(peft_config, PeftConfig):
-        raise PrefdataError(f"peft_config is a {type(peft_config).__name__}", fix="pass a peft.LoraConfig (or PeftConfig)")
+        raise PrefdataError(
+            f"peft_config is a {type(peft_config).__name__}", fix="pass a peft.LoraConfig (or PeftConfig)"
+        )
     if isinstance(model, PeftModel):
         raise PrefdataError(
             "got a PeftModel and a peft_config",
             fix="pass the PeftModel without peft_config, or merge_and_unload() it first",
         )
     model = get_peft_model(model, with_score_head(peft_config))
-    if args.gradient_checkpointing:
+    if args.activation_checkpointing:
         # Frozen embeddings give checkpointed layers inputs without grad; the adapters would get none.
         model.enable_input_require_grads()
     return model
@@ -156,7 +160,9 @@ def load_reward_model(path: str | Path, *, dtype: Any = None) -> tuple[Any, Any]
     """
     path = Path(path)
     if not path.is_dir():
-        raise PrefdataError("model folder does not exist", where=str(path), fix="pass the trainer's output folder")
+        raise PrefdataError(
+            "model folder does not exist", where=str(path), fix="pass the trainer's output folder"
+        )
     kwargs = {"dtype": dtype} if dtype is not None else {}
     if (path / "adapter_config.json").is_file():
         from peft import AutoPeftModelForSequenceClassification

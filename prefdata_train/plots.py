@@ -63,7 +63,7 @@ def plot_reward_distribution(
     ax = fig.add_subplot(1, 2, 1)
     # Shared bin edges, so the two histograms line up bar for bar.
     values = np.asarray(list(chosen) + list(rejected), dtype=float)
-    bins = np.histogram_bin_edges(values, bins=int(np.clip(len(values) // 4, 1, 40)))
+    bins = np.histogram_bin_edges(values, bins=int(np.clip(len(values) // 4, 1, 40))).tolist()
     ax.hist(rejected, bins=bins, alpha=0.6, label="rejected", color="tab:red")
     ax.hist(chosen, bins=bins, alpha=0.6, label="chosen", color="tab:green")
     ax.set_xlabel("reward")

@@ -100,7 +100,9 @@ def _tokenize_example(example: dict[str, Any], tokenizer: Any, eos_token: str, w
         # Templates may render a prompt alone differently from a prompt followed by an answer,
         # so the prompt ends where its tokens stop matching both full sequences.
         out["prompt_length"] = (
-            min(common_prefix(prompt, chosen), common_prefix(prompt, rejected)) if prompt is not None else None
+            min(common_prefix(prompt, chosen), common_prefix(prompt, rejected))
+            if prompt is not None
+            else None
         )
     return out
 
@@ -138,7 +140,9 @@ def template_kwargs(example: dict[str, Any]) -> dict[str, Any]:
         try:
             tools = json.loads(tools)
         except json.JSONDecodeError as err:
-            raise PrefdataError(f"`tools` is not valid JSON: {err}", fix="store tools as a JSON list") from err
+            raise PrefdataError(
+                f"`tools` is not valid JSON: {err}", fix="store tools as a JSON list"
+            ) from err
     extra = {k: v for k, v in (example.get("chat_template_kwargs") or {}).items() if v is not None}
     return {"tools": tools or None, **extra}
 
@@ -163,6 +167,10 @@ def prepare_dataset(
         )
     truncating = args.truncation_mode == "keep_end_of_prompt" and args.max_length is not None
     dataset = tokenize_pairs(
-        dataset, tokenizer, eos_token=args.eos_token, num_proc=args.dataset_num_proc, with_prompt_length=truncating
+        dataset,
+        tokenizer,
+        eos_token=args.eos_token,
+        num_proc=args.dataset_num_proc,
+        with_prompt_length=truncating,
     )
     return limit_lengths(dataset, args.max_length, args.truncation_mode, counter, args.dataset_num_proc)

@@ -26,12 +26,14 @@ class RewardConfig(TrainingArguments):
     learning_rate: float = field(default=1e-4, metadata={"help": "Initial learning rate of AdamW."})
     logging_steps: float = field(
         default=10,
-        metadata={"help": "Log every this many update steps; a float in [0, 1) is a ratio of the total steps."},
+        metadata={
+            "help": "Log every this many update steps; a float in [0, 1) is a ratio of the total steps."
+        },
     )
     activation_checkpointing: bool | None = field(
         default=None,
         metadata={
-            "help": "Recompute activations in the backward pass to save memory (slower steps); unset means on "
+            "help": "Recompute activations in the backward pass to save memory (slower steps); unset: on "
             "unless the deprecated alias `gradient_checkpointing` is set.",
             "nargs": "?",
             "const": True,
@@ -46,18 +48,21 @@ class RewardConfig(TrainingArguments):
     model_init_kwargs: dict[str, Any] | str | None = field(
         default=None,
         metadata={
-            "help": "Keyword arguments for `AutoModelForSequenceClassification.from_pretrained` when `model` is "
-            "a path or Hub id (`num_labels` is always 1). `trust_remote_code` is off unless given here."
+            "help": "Keyword arguments for `AutoModelForSequenceClassification.from_pretrained` when "
+            "`model` is a path or Hub id (`num_labels` is always 1). `trust_remote_code` is off unless "
+            "given here."
         },
     )
     chat_template_path: str | None = field(
         default=None,
         metadata={
-            "help": "Chat template to set on the tokenizer: a `.jinja`/`.j2` file, or a tokenizer folder whose "
-            "template is copied (its special tokens must already be in the model's vocabulary)."
+            "help": "Chat template to set on the tokenizer: a `.jinja`/`.j2` file, or a tokenizer folder "
+            "whose template is copied (its special tokens must already be in the model's vocabulary)."
         },
     )
-    disable_dropout: bool = field(default=True, metadata={"help": "Turn every dropout layer of the model off."})
+    disable_dropout: bool = field(
+        default=True, metadata={"help": "Turn every dropout layer of the model off."}
+    )
 
     # The data.
     dataset_num_proc: int | None = field(
@@ -65,7 +70,9 @@ class RewardConfig(TrainingArguments):
     )
     eos_token: str | None = field(
         default=None,
-        metadata={"help": "End-of-sequence token appended to standard text; default: the tokenizer's eos token."},
+        metadata={
+            "help": "End-of-sequence token appended to standard text; default: the tokenizer's eos token."
+        },
     )
     pad_token: str | None = field(
         default=None,

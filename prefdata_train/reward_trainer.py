@@ -67,14 +67,17 @@ class RewardTrainer(Trainer):
     ) -> None:
         args = args if args is not None else RewardConfig(output_dir=_default_output_dir(model))
         if train_dataset is None:
-            raise PrefdataError("train_dataset is required", where="RewardTrainer", fix="pass a dataset or a folder")
+            raise PrefdataError(
+                "train_dataset is required", where="RewardTrainer", fix="pass a dataset or a folder"
+            )
         self._data_names = {"train": _describe(train_dataset)}
         train_dataset = resolve_train(train_dataset)
         if isinstance(train_dataset, IterableDataset):
             # Dispatching concatenates batches across processes; streamed batches may not line up.
             args.accelerator_config.dispatch_batches = False
+        source = model  # the tokenizer is read from the path given, else the model's name_or_path
         model = load_model(model, args)
-        processing_class = load_tokenizer(model if not isinstance(model, str) else model, processing_class, args)
+        processing_class = load_tokenizer(source, processing_class, args)
         model = apply_peft(model, peft_config, args)
         configure_model(model, processing_class, args)
         if data_collator is None:
@@ -96,7 +99,10 @@ class RewardTrainer(Trainer):
         # Trainer calls compute_loss in evaluation only with these set.
         self.can_return_loss = True
         self.label_names = []
-        self._metrics: dict[str, dict[str, list[float]]] = {"train": defaultdict(list), "eval": defaultdict(list)}
+        self._metrics: dict[str, dict[str, list[float]]] = {
+            "train": defaultdict(list),
+            "eval": defaultdict(list),
+        }
         self._total_train_tokens = 0
         self._eval_prefix = "eval"
 
@@ -116,7 +122,9 @@ class RewardTrainer(Trainer):
         if isinstance(eval_dataset, dict):
             for key, value in eval_dataset.items():
                 self._data_names[key] = _describe(value)
-            return {key: self._prepare(resolve_eval(d), tokenizer, args, key) for key, d in eval_dataset.items()}
+            return {
+                key: self._prepare(resolve_eval(d), tokenizer, args, key) for key, d in eval_dataset.items()
+            }
         self._data_names["eval"] = _describe(eval_dataset)
         return self._prepare(resolve_eval(eval_dataset), tokenizer, args, "eval")
 
@@ -135,11 +143,15 @@ class RewardTrainer(Trainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         """Bradley-Terry loss of a batch whose first half is chosen, second half rejected."""
         mode = "train" if self.model.training else "eval"
-        rewards, outputs = compute_rewards(model, inputs["input_ids"], inputs["attention_mask"], use_cache=False)
+        rewards, outputs = compute_rewards(
+            model, inputs["input_ids"], inputs["attention_mask"], use_cache=False
+        )
         chosen, rejected = rewards.float().chunk(2)
         margin = inputs.get("margin")
         loss = preference_loss(chosen, rejected, margin, self.args.center_rewards_coefficient)
-        self._record_metrics(mode, inputs["attention_mask"], rewards.detach(), chosen.detach(), rejected.detach())
+        self._record_metrics(
+            mode, inputs["attention_mask"], rewards.detach(), chosen.detach(), rejected.detach()
+        )
         return (loss, outputs) if return_outputs else loss
 
     def _record_metrics(self, mode: str, attention_mask, rewards, chosen, rejected) -> None:
@@ -169,7 +181,9 @@ class RewardTrainer(Trainer):
             eval_dataset = self._prepare_eval(eval_dataset, self.processing_class, self.args)
         previous, self._eval_prefix = self._eval_prefix, metric_key_prefix
         try:
-            return super().evaluate(eval_dataset, ignore_keys=ignore_keys, metric_key_prefix=metric_key_prefix)
+            return super().evaluate(
+                eval_dataset, ignore_keys=ignore_keys, metric_key_prefix=metric_key_prefix
+            )
         finally:
             self._eval_prefix = previous
 

@@ -50,7 +50,11 @@ def compute_rewards(
         if handle is not None:
             handle.remove()
     per_token = captured.get("logits")
-    if isinstance(per_token, torch.Tensor) and per_token.dim() == 3 and per_token.shape[1] == input_ids.shape[1]:
+    if (
+        isinstance(per_token, torch.Tensor)
+        and per_token.dim() == 3
+        and per_token.shape[1] == input_ids.shape[1]
+    ):
         rows = torch.arange(input_ids.shape[0], device=per_token.device)
         last = last_token_index(attention_mask).to(per_token.device)
         return per_token[rows, last, 0], outputs

@@ -43,7 +43,9 @@ def output_format(out: Path) -> str:
     return "parquet" if suffix == ".parquet" else "save_to_disk"
 
 
-def rewards_table(dataset: Dataset, split: str, chosen: Sequence[float], rejected: Sequence[float]) -> Dataset:
+def rewards_table(
+    dataset: Dataset, split: str, chosen: Sequence[float], rejected: Sequence[float]
+) -> Dataset:
     """One row per pair of `dataset`: split, row, source_row (when present) and both rewards."""
     columns: dict[str, list] = {"split": [split] * len(dataset), "row": list(range(len(dataset)))}
     if "source_row" in dataset.column_names:
@@ -87,7 +89,9 @@ def score_folder(
     model, tokenizer = load_reward_model(model_path)
     tables = []
     for name, dataset in datasets.items():
-        chosen, rejected = score_pairs(model, tokenizer, dataset, batch_size=batch_size, max_length=max_length)
+        chosen, rejected = score_pairs(
+            model, tokenizer, dataset, batch_size=batch_size, max_length=max_length
+        )
         tables.append(rewards_table(dataset, name, chosen, rejected))
     # A split without `source_row` (when others have it) drops the column for all.
     shared = set.intersection(*(set(t.column_names) for t in tables))

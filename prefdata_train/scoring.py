@@ -28,7 +28,9 @@ def _pad_right(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.T
     return input_ids, attention_mask
 
 
-def score_sequences(model: Any, sequences: Sequence[Sequence[int]], *, pad_id: int, batch_size: int) -> list[float]:
+def score_sequences(
+    model: Any, sequences: Sequence[Sequence[int]], *, pad_id: int, batch_size: int
+) -> list[float]:
     """Reward of each token sequence, in input order, computed in batches without gradients."""
     if batch_size < 1:
         raise PrefdataError(f"batch size is {batch_size}", fix="use a batch size of 1 or more")
@@ -43,7 +45,7 @@ def score_sequences(model: Any, sequences: Sequence[Sequence[int]], *, pad_id: i
             chunk = order[start : start + batch_size]
             input_ids, mask = _pad_right([sequences[i] for i in chunk], pad_id)
             values, _ = compute_rewards(model, input_ids.to(device), mask.to(device))
-            for i, value in zip(chunk, values.tolist()):
+            for i, value in zip(chunk, values.tolist(), strict=True):
                 rewards[i] = value
     return rewards
 

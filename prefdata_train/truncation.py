@@ -55,9 +55,11 @@ def limit_lengths(
     counter: DropCounter,
     num_proc: int | None = None,
 ) -> Dataset | IterableDataset:
-    """Apply `mode` ("filter" or "keep_end_of_prompt") to pairs over `max_length`; count drops in `counter`."""
+    """Apply `mode` ("filter" or "keep_end_of_prompt") to pairs over `max_length`; count drops."""
     if max_length is not None and mode == "keep_end_of_prompt":
-        dataset = dataset.map(_truncate_row, fn_kwargs={"max_length": max_length}, **_kwargs(dataset, num_proc))
+        dataset = dataset.map(
+            _truncate_row, fn_kwargs={"max_length": max_length}, **_kwargs(dataset, num_proc)
+        )
     truncated = max_length is not None and mode == "keep_end_of_prompt"
     if isinstance(dataset, IterableDataset):
         # A stream is read lazily: count as rows go by (one process reads it).
@@ -71,7 +73,9 @@ def limit_lengths(
 
 
 def _truncate_row(row: dict[str, Any], max_length: int) -> dict[str, Any]:
-    chosen, rejected = truncate_pair(row["chosen_ids"], row["rejected_ids"], max_length, row.get("prompt_length"))
+    chosen, rejected = truncate_pair(
+        row["chosen_ids"], row["rejected_ids"], max_length, row.get("prompt_length")
+    )
     return {"chosen_ids": chosen, "rejected_ids": rejected}
 
 
@@ -100,7 +104,7 @@ def _kwargs(dataset: Dataset | IterableDataset, num_proc: int | None) -> dict[st
 def common_prefix(ids: list[int], other: list[int]) -> int:
     """Number of leading tokens two sequences share."""
     n = 0
-    for a, b in zip(ids, other):
+    for a, b in zip(ids, other, strict=False):
         if a != b:
             break
         n += 1

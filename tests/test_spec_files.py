@@ -52,7 +52,8 @@ def test_valid_user_spec_loads(tmp_path: Path) -> None:
 
 def test_unknown_key_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"responses\.colums: Extra inputs are not permitted") as err:
-        load_spec(_write(tmp_path, VALID.replace("responses: {columns:", "responses: {colums: [a], columns:")))
+        typo = VALID.replace("responses: {columns:", "responses: {colums: [a], columns:")
+        load_spec(_write(tmp_path, typo))
     assert err.value.where.endswith("spec.yaml")
     assert "layout-spec.schema.json" in err.value.fix
     with pytest.raises(SpecError, match=r"priorty"):

@@ -61,21 +61,19 @@ def _which_empty(chosen: Messages, rejected: Messages) -> str:
 def to_columns(prompt: Messages, chosen: Messages, rejected: Messages, opts: ConvertOptions,
                standard: bool) -> dict[str, Any]:
     """The canonical `prompt`/`chosen`/`rejected` values in the requested shape."""
-    if opts.prompt == "implicit" or not prompt:
-        # an implicit source without shared turns (plain-text pairs) stays implicit
+    explicit = opts.prompt == "explicit" and bool(prompt)
+    if not explicit:
+        # implicit on request, or a source without shared turns (plain-text pairs) stays implicit
         prompt, chosen, rejected = [], prompt + chosen, prompt + rejected
-        opts = opts.model_copy(update={"prompt": "implicit"})
     if standard:
-        out: dict[str, Any] = {"chosen": render_text(chosen, reply=bool(prompt)),
-                               "rejected": render_text(rejected, reply=bool(prompt))}
-        if opts.prompt == "explicit":
-            out = {"prompt": render_prompt_text(prompt), **out}
-        return out
+        prompt_text = render_prompt_text(prompt)
+        cue = prompt_text.endswith("\n\nAssistant:")
+        out: dict[str, Any] = {"chosen": render_text(chosen, reply=explicit, after_cue=cue),
+                               "rejected": render_text(rejected, reply=explicit, after_cue=cue)}
+        return {"prompt": prompt_text, **out} if explicit else out
     fix = _conversational_roles
     out = {"chosen": fix(chosen, "assistant"), "rejected": fix(rejected, "assistant")}
-    if opts.prompt == "explicit":
-        out = {"prompt": fix(prompt, "user"), **out}
-    return out
+    return {"prompt": fix(prompt, "user"), **out} if explicit else out
 
 
 def _conversational_roles(messages: Messages, default: str) -> Messages:
@@ -88,6 +86,8 @@ def is_plain_text(*sides: Messages) -> bool:
 
 
 def render_prompt_text(prompt: Messages) -> str:
+    """A prompt as text: plain text and a lone user turn as they are; dialogue as a transcript
+    ending in the `Assistant:` cue."""
     if all(m["role"] == "none" for m in prompt):
         return "".join(m["content"] or "" for m in prompt)
     if len(prompt) == 1 and prompt[0]["role"] == "user":
@@ -95,15 +95,18 @@ def render_prompt_text(prompt: Messages) -> str:
     return _transcript(prompt) + "\n\nAssistant:"
 
 
-def render_text(messages: Messages, *, reply: bool) -> str:
-    """A completion (or an implicit whole dialogue) as text."""
+def render_text(messages: Messages, *, reply: bool, after_cue: bool = False) -> str:
+    """A completion (or an implicit whole dialogue) as text.
+
+    A reply after a transcript prompt continues its `Assistant:` cue, so it starts with the
+    space after it (`prompt + chosen` reads as one transcript, as in hh-rlhf).
+    """
     if all(m["role"] == "none" for m in messages):
         return "".join(m["content"] or "" for m in messages)
-    # a lone reply is its text, unless it calls tools (text would lose the calls)
-    if reply and len(messages) == 1 and messages[0]["role"] == "assistant" and not messages[0].get("tool_calls"):
-        return messages[0]["content"] or ""
+    lone = messages[0] if len(messages) == 1 else {}
+    if reply and not after_cue and lone.get("role") == "assistant" and not lone.get("tool_calls"):
+        return lone["content"] or ""
     text = _transcript(messages)
-    # a reply continues the prompt's "Assistant:" cue, so its first marker is already there
     return text.removeprefix("\n\nAssistant:") if reply else text
 
 

@@ -8,14 +8,15 @@ also counts warnings), 1 otherwise, 2 when the input cannot be read.
 
 | code | severity | finds |
 | --- | --- | --- |
-| `structure.shape` | error | columns/types that match none of the four shapes; splits of different shapes |
+| `structure.shape` | error | columns or types fit none of the four shapes; splits differ in shape |
 | `structure.roles` | error | a message role other than system, user, assistant, tool |
-| `structure.turn_order` | error | an assistant turn replying to nothing; a prompt ending on an assistant turn before an assistant completion; a completion starting with a user/system turn |
+| `structure.turn_order` | error | assistant turn replying to nothing; prompt ends on an assistant turn before an
+  assistant completion; completion starts with a user/system turn |
 | `structure.tool_reply` | error | a tool message with no earlier tool call (or an unknown `tool_call_id`) |
 | `structure.tool_call` | error | a tool call with no name or whose `arguments` are not a JSON object |
-| `structure.tools_schema` | error | a `tools` value that is not JSON, not a list, or whose functions lack a name or have invalid JSON-schema `parameters` |
+| `structure.tools_schema` | error | `tools` not JSON, not a list, a function without name or with bad `parameters` |
 | `structure.margin` | error | a `margin` that is NaN, infinite or not a number |
-| `content.empty` | error | a chosen/rejected that is null, blank, has no messages, or has a message with no text and no tool call |
+| `content.empty` | error | chosen/rejected null, blank, no messages, or a message with neither text nor tool call |
 | `content.empty_prompt` | warning | an explicit prompt that is blank (or has a blank message) |
 | `content.identical` | error | chosen equal to rejected |
 | `content.prefix` | warning | one response a strict prefix of the other (an empty one included) |
@@ -24,10 +25,10 @@ also counts warnings), 1 otherwise, 2 when the input cannot be read.
 | `content.length_ratio` | warning | the longer response ≥ 20x the shorter one and ≥ 200 characters |
 | `content.garbage` | warning | U+FFFD replacement characters or NUL bytes |
 | `content.tie` | info | a raw row the converter dropped as a tie |
-| `convert.dropped` | warning | a raw row the converter dropped for another reason (the reason is in the excerpt) |
-| `splits.prompt_leak` | warning | a prompt of an evaluation split (test/eval/valid/dev) also in a train split, counted per split pair |
+| `convert.dropped` | warning | a raw row the converter dropped for another reason (given in the excerpt) |
+| `splits.prompt_leak` | warning | an eval split's (test/eval/valid/dev) prompt also in a train split, per split pair |
 | `tokens.too_long` | warning | prompt + response longer than `--max-length` tokens |
-| `tokens.identical_after_truncation` | error | chosen and rejected that become identical once cut to `--max-length` tokens |
+| `tokens.identical_after_truncation` | error | chosen and rejected identical once cut to `--max-length` tokens |
 | `tokens.pad_is_eos` | warning | the tokenizer's pad token is its EOS token |
 | `tokens.no_chat_template` | error | conversational data, but the tokenizer has no chat template |
 | `tokens.template_error` | error | a row the chat template fails on, or renders without its tool calls |

@@ -44,11 +44,16 @@ def validate(
     if token_check is not None:
         token_check.add_stats(result.stats)
     return ValidationReport(
-        prefdata_version=__version__, path=str(path_or_dataset) if data.path == "<dataset>" else data.path,
-        input="raw" if raw is not None else "canonical", layout=raw.layout if raw is not None else None,
-        format=result.shape.format if result.shape else None, prompt=result.shape.prompt if result.shape else None,
+        prefdata_version=__version__,
+        path=str(path_or_dataset) if data.path == "<dataset>" else data.path,
+        input="raw" if raw is not None else "canonical",
+        layout=raw.layout if raw is not None else None,
+        format=result.shape.format if result.shape else None,
+        prompt=result.shape.prompt if result.shape else None,
         tokenizer=None if tokenizer is None else str(getattr(tokenizer, "name_or_path", tokenizer)),
-        max_length=max_length, splits=result.stats, findings=result.sink.findings(),
+        max_length=max_length,
+        splits=result.stats,
+        findings=result.sink.findings(),
     )
 
 

@@ -69,7 +69,9 @@ class BatchView:
 
     def example(self, i: int, field: str, text: str | None = None) -> Example:
         """An Example for local row `i`; the excerpt is `text` or the field's content."""
-        source = int(self.source_rows[i]) if self.source_rows is not None and self.source_rows[i] >= 0 else None
+        source = (
+            int(self.source_rows[i]) if self.source_rows is not None and self.source_rows[i] >= 0 else None
+        )
         row = source if self.raw and source is not None else int(self.rows[i])
         if text is None:
             text = self.content(field)[i].as_py() if field in ("prompt", "chosen", "rejected") else ""

@@ -12,7 +12,9 @@ from prefdata.validate.sink import FindingSink
 ViewOf = Callable[[np.ndarray], BatchView]
 
 
-def examples_for(sink: FindingSink, code: str, view_of: ViewOf, rows: np.ndarray, field: str, key: str) -> None:
+def examples_for(
+    sink: FindingSink, code: str, view_of: ViewOf, rows: np.ndarray, field: str, key: str
+) -> None:
     """Add `rows` (0-based rows of one split) to `code`, fetching the first few to show them."""
     if not len(rows):
         return

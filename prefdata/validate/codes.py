@@ -36,9 +36,13 @@ CHECKS: dict[str, CheckInfo] = {
     "convert.dropped": CheckInfo("warning", "row the converter dropped"),
     "splits.prompt_leak": CheckInfo("warning", "prompt shared between a train and an evaluation split"),
     "tokens.too_long": CheckInfo("warning", "pair longer than --max-length tokens"),
-    "tokens.identical_after_truncation": CheckInfo("error", "pair identical after truncation to --max-length"),
+    "tokens.identical_after_truncation": CheckInfo(
+        "error", "pair identical after truncation to --max-length"
+    ),
     "tokens.pad_is_eos": CheckInfo("warning", "pad token equal to the EOS token"),
-    "tokens.no_chat_template": CheckInfo("error", "conversational data but the tokenizer has no chat template"),
+    "tokens.no_chat_template": CheckInfo(
+        "error", "conversational data but the tokenizer has no chat template"
+    ),
     "tokens.template_error": CheckInfo("error", "row the chat template cannot render"),
 }
 

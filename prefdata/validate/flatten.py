@@ -62,7 +62,9 @@ def calls_text(messages: pa.Array) -> pa.Array:
 def message_keys(messages: pa.Array) -> pa.Array:
     """The key string of each message of a flattened struct array."""
     parts = [text_field(messages, "role"), text_field(messages, "name"), text_field(messages, "tool_call_id")]
-    return pc.binary_join_element_wise(*parts, calls_text(messages), text_field(messages, "content"), _sep(FIELD_SEP))
+    return pc.binary_join_element_wise(
+        *parts, calls_text(messages), text_field(messages, "content"), _sep(FIELD_SEP)
+    )
 
 
 def conversation_text(lists: pa.Array) -> tuple[pa.Array, pa.Array]:

@@ -35,4 +35,6 @@ def combine(*parts: np.ndarray) -> np.ndarray:
 
 def normalise_space(values: pa.Array) -> pa.Array:
     """Collapse whitespace runs to one space and trim, so prompts compare modulo spacing."""
-    return pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.fill_null(values, ""), r"\s+", " "))
+    # split + join is several times faster than a regex replace on Arrow strings
+    words = pc.utf8_split_whitespace(pc.utf8_trim_whitespace(pc.fill_null(values, "")))
+    return pc.binary_join(words, pa.scalar(" ", values.type))

@@ -57,8 +57,13 @@ class LengthCounts:
         values, counts = self._values_and_counts()
         low = int(values[np.flatnonzero(counts)[0]])
         return LengthStats(
-            count=self.total, min=low, mean=round(self.sum / self.total, 2), p50=self.percentile(50),
-            p90=self.percentile(90), p99=self.percentile(99), max=self.max,
+            count=self.total,
+            min=low,
+            mean=round(self.sum / self.total, 2),
+            p50=self.percentile(50),
+            p90=self.percentile(90),
+            p99=self.percentile(99),
+            max=self.max,
         )
 
     def histogram(self, bins: int = 30) -> Histogram | None:

@@ -26,8 +26,13 @@ class Messages:
         """Flatten a list-of-messages column."""
         flat = pc.list_flatten(lists)
         parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
-        return cls(offsets_of(lists), parents, text_field(flat, "role"), text_field(flat, "content"),
-                   calls_text(flat))
+        return cls(
+            offsets_of(lists),
+            parents,
+            text_field(flat, "role"),
+            text_field(flat, "content"),
+            calls_text(flat),
+        )
 
     def role_is(self, role: str) -> np.ndarray:
         """Boolean per message."""

@@ -17,7 +17,9 @@ def byte_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets, data
 
 
-def _segment_lcp(a: np.ndarray, a_start: np.ndarray, b: np.ndarray, b_start: np.ndarray, n: np.ndarray) -> np.ndarray:
+def _segment_lcp(
+    a: np.ndarray, a_start: np.ndarray, b: np.ndarray, b_start: np.ndarray, n: np.ndarray
+) -> np.ndarray:
     """Exact common-prefix length of a[a_start:a_start+n] and b[b_start:b_start+n], per segment."""
     lcp = n.copy()
     total = int(n.sum())
@@ -42,8 +44,10 @@ def common_prefix_bytes(a: pa.Array, b: pa.Array, *, exact: bool = True) -> np.n
     n = np.minimum(np.diff(a_off), np.diff(b_off))
     rows = np.arange(len(n))
     if not exact:
-        probe = pc.equal(pc.binary_slice(a.cast(pa.large_binary()), 0, _PROBE),
-                         pc.binary_slice(b.cast(pa.large_binary()), 0, _PROBE))
+        probe = pc.equal(
+            pc.binary_slice(a.cast(pa.large_binary()), 0, _PROBE),
+            pc.binary_slice(b.cast(pa.large_binary()), 0, _PROBE),
+        )
         rows = np.flatnonzero((n < _PROBE) | pc.fill_null(probe, False).to_numpy(zero_copy_only=False))
     lcp = np.minimum(n, _PROBE - 1) if not exact else np.zeros(len(n), dtype=np.int64)
     lcp[rows] = _segment_lcp(a_data, a_off[rows], b_data, b_off[rows], n[rows])

@@ -45,7 +45,10 @@ def is_raw(path: str | Path) -> bool:
 
 def _transcripts(split: Any) -> bool:
     field_type = split.schema.field("chosen").type
-    if not (pa.types.is_string(field_type) or pa.types.is_large_string(field_type)) or "prompt" in split.schema.names:
+    if (
+        not (pa.types.is_string(field_type) or pa.types.is_large_string(field_type))
+        or "prompt" in split.schema.names
+    ):
         return False
     batch = next(split.batches(_SAMPLE), None)
     values = [v for v in batch.column("chosen").to_pylist()[:_SAMPLE] if v] if batch is not None else []
@@ -65,12 +68,19 @@ class RawInput:
         for reject in sorted(self.rejects, key=lambda r: (r.split, r.source_row)):
             code = REASON_CODES.get(reject.reason, "convert.dropped")
             text = reject.detail if code != "convert.dropped" else f"{reject.reason}: {reject.detail}"
-            ex = Example(split=reject.split, row=reject.source_row, source_row=reject.source_row,
-                         field="row", excerpt=excerpt(text or reject.reason))
+            ex = Example(
+                split=reject.split,
+                row=reject.source_row,
+                source_row=reject.source_row,
+                field="row",
+                excerpt=excerpt(text or reject.reason),
+            )
             sink.add(code, 1, reject.split, [ex])
 
 
-def open_raw(path: str | Path, *, spec: str | Path | None = None, splits: list[str] | None = None) -> RawInput:
+def open_raw(
+    path: str | Path, *, spec: str | Path | None = None, splits: list[str] | None = None
+) -> RawInput:
     """Convert `path` in memory with `prefdata.convert` (imported here: only raw sources need it)."""
     from prefdata import ConvertOptions, convert  # the converter is only needed for raw sources
 

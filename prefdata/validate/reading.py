@@ -35,8 +35,9 @@ class SplitInput:
     schema: pa.Schema
     open_batches: Callable[[], Iterator[pa.RecordBatch]]
 
-    def batches(self, rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    def batches(self, rows: int | None = None) -> Iterator[pa.RecordBatch]:
         """Stream the split in batches of about `rows` rows (small source batches are merged)."""
+        rows = rows or BATCH_ROWS
         pending: list[pa.RecordBatch] = []
         size = 0
         for batch in self.open_batches():
@@ -169,7 +170,9 @@ def _open_file(f: Path, name: str) -> SplitInput:
             return SplitInput(name, table.schema, lambda: iter(table.to_batches(BATCH_ROWS)))
     except (pa.ArrowInvalid, OSError) as exc:
         raise SourceError(f"cannot read the file: {exc}", where=str(f)) from None
-    raise SourceError(f"unknown file type `{f.suffix}`", where=str(f), fix="use parquet, jsonl, json or arrow")
+    raise SourceError(
+        f"unknown file type `{f.suffix}`", where=str(f), fix="use parquet, jsonl, json or arrow"
+    )
 
 
 def _read_json(f: Path) -> pa.Table:

@@ -84,7 +84,9 @@ class ValidationReport(_Model):
 
     prefdata_version: str
     path: str
-    input: Literal["canonical", "raw"] = Field(description="Canonical data, or a raw source read through convert.")
+    input: Literal["canonical", "raw"] = Field(
+        description="Canonical data, or a raw source read through convert."
+    )
     layout: str | None = Field(default=None, description="Layout of a raw source, as convert detected it.")
     format: Literal["standard", "conversational"] | None = None
     prompt: Literal["explicit", "implicit"] | None = None

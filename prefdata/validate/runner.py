@@ -36,9 +36,14 @@ def run_checks(data: CanonicalInput, *, raw: bool = False, token_check: Any = No
     sink = FindingSink()
     shapes = _shapes(data, sink)
     lengths = LengthStatsCheck()
-    checks: list[Check] = [StructureCheck(), ToolsCheck(), ContentCheck(), lengths,
-                           DuplicateCheck(lambda s: _view_of(data, shapes[s], s, raw)),
-                           SplitLeakCheck(lambda s: _view_of(data, shapes[s], s, raw))]
+    checks: list[Check] = [
+        StructureCheck(),
+        ToolsCheck(),
+        ContentCheck(),
+        lengths,
+        DuplicateCheck(lambda s: _view_of(data, shapes[s], s, raw)),
+        SplitLeakCheck(lambda s: _view_of(data, shapes[s], s, raw)),
+    ]
     if token_check is not None:
         checks.append(token_check)
     for split, shape in shapes.items():
@@ -62,13 +67,22 @@ def _shapes(data: CanonicalInput, sink: FindingSink) -> dict[str, Shape]:
     for name, split in data.splits.items():
         shape, problems = read_shape(split.schema)
         if shape is None:
-            sink.add("structure.shape", 1, name, [Example(split=name, row=None, field="columns", excerpt=problems[0])])
+            sink.add(
+                "structure.shape",
+                1,
+                name,
+                [Example(split=name, row=None, field="columns", excerpt=problems[0])],
+            )
         else:
             shapes[name] = shape
     if len(set(shapes.values())) > 1:
         described = ", ".join(f"{n}: {s.format}/{s.prompt}" for n, s in shapes.items())
-        sink.add("structure.shape", 1, "*", [Example(split="*", row=None, field="columns",
-                                                        excerpt=f"splits differ in shape ({described})")])
+        sink.add(
+            "structure.shape",
+            1,
+            "*",
+            [Example(split="*", row=None, field="columns", excerpt=f"splits differ in shape ({described})")],
+        )
     return shapes
 
 

@@ -61,7 +61,9 @@ def read_shape(schema: pa.Schema) -> tuple[Shape | None, list[str]]:
     kinds = {c: _kind(schema.field(c).type) for c in sides}
     for col, kind in kinds.items():
         if kind is None:
-            problems.append(f"column `{col}` has type {schema.field(col).type}; expected str or list of messages")
+            problems.append(
+                f"column `{col}` has type {schema.field(col).type}; expected str or list of messages"
+            )
     if problems:
         return None, problems
     found = {k for k in kinds.values() if k != "any"}

@@ -56,8 +56,14 @@ class FindingSink:
     def findings(self) -> list[Finding]:
         """The findings, worst severity first, then by code."""
         out = [
-            Finding(code=code, severity=CHECKS[code].severity, title=CHECKS[code].title, count=n,
-                    examples=self.examples.get(code, []), breakdown=self.breakdown.get(code, {}))
+            Finding(
+                code=code,
+                severity=CHECKS[code].severity,
+                title=CHECKS[code].title,
+                count=n,
+                examples=self.examples.get(code, []),
+                breakdown=self.breakdown.get(code, {}),
+            )
             for code, n in self.counts.items()
         ]
         return sorted(out, key=lambda f: (-SEVERITY_RANK[f.severity], f.code))

@@ -17,7 +17,8 @@ def chat_tokenizer():
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     texts = ["What is the weather in Paris?", "It is sunny and 18 degrees.", "Convert 50 euros to yen."]
     tok.train_from_iterator(texts, trainers.WordLevelTrainer(special_tokens=specials))
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", eos_token="<|im_end|>",
-                                   pad_token="<|endoftext|>")
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="[UNK]", eos_token="<|im_end|>", pad_token="<|endoftext|>"
+    )
     fast.chat_template = CHAT_TEMPLATE
     return fast

@@ -23,8 +23,9 @@ CHAT_TEMPLATE = (
     "{%- elif m.role == 'tool' %}<|im_start|>tool"
     "{%- if m.name is defined %} name={{ m.name }}{% endif %}"
     "{%- if m.tool_call_id is defined %} id={{ m.tool_call_id }}{% endif %}\n{{ m.content }}<|im_end|>\n"
-    "{%- else %}<|im_start|>{{ m.role }}\n{% if m.content %}{{ m.content }}{% endif %}"
-    "{%- for c in m.tool_calls or [] %}\n<tool_call>{\"name\": \"{{ c.function.name }}\", \"arguments\": "
+    "{%- else %}<|im_start|>{{ m.role }}{% if m.name is defined %} name={{ m.name }}{% endif %}\n"
+    "{%- if m.content %}{{ m.content }}{% endif %}"
+    '{%- for c in m.tool_calls or [] %}\n<tool_call>{"name": "{{ c.function.name }}", "arguments": '
     "{{ c.function.arguments if c.function.arguments is string else c.function.arguments | tojson }}}"
     "{%- if c.id is defined %} id={{ c.id }}{% endif %}</tool_call>{% endfor %}<|im_end|>\n"
     "{%- endif %}{% endfor %}"
@@ -66,5 +67,3 @@ def assert_accounted(result) -> None:
 def msg(role: str, content: str | None, **extra: Any) -> dict[str, Any]:
     """A message dict as the canonical output holds it (only the keys given)."""
     return {"role": role, "content": content, **extra}
-
-

@@ -83,7 +83,8 @@ def test_ties_kept_flagged_with_zero_margin() -> None:
     result = convert(LAYOUT, ties="keep", margin=True)
     tie = one(result, 3)
     assert tie["tie"] is True and tie["margin"] == 0.0
-    assert_pair(tie, [user("Give me a synonym for 'happy'.")], [assistant("Joyful.")], [assistant("Cheerful.")])
+    assert_pair(tie, [user("Give me a synonym for 'happy'.")],
+                [assistant("Joyful.")], [assistant("Cheerful.")])
     assert [r["tie"] for r in result.dataset["train"] if r["source_row"] != 3] == [False] * 4
     assert_accounting(result, {"train": N})
 

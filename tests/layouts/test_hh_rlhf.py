@@ -6,10 +6,10 @@ import gzip
 import json
 import re
 
+from layout_checks import FIXTURES, assert_accounted, msg, reject_reasons, rows_by_source
+
 import prefdata
 from prefdata import ConvertOptions
-
-from layout_checks import FIXTURES, assert_accounted, msg, reject_reasons, rows_by_source
 
 FIXTURE = FIXTURES / "hh-rlhf.jsonl"
 
@@ -27,8 +27,13 @@ def test_exact_rows():
     rows = rows_by_source(result)
     assert rows[0] == {
         "prompt": [msg("user", "What household items can I use to clean a cast iron pan?")],
-        "chosen": [msg("assistant", "Coarse kosher salt and a little oil work well: scrub with the salt, rinse "
-                                    "with hot water, dry it on the stove and wipe a thin coat of oil on.")],
+        "chosen": [
+            msg(
+                "assistant",
+                "Coarse kosher salt and a little oil work well: scrub with the salt, rinse "
+                "with hot water, dry it on the stove and wipe a thin coat of oil on.",
+            )
+        ],
         "rejected": [msg("assistant", "Just put it in the dishwasher.")],
         "source_row": 0,
     }
@@ -40,8 +45,9 @@ def test_exact_rows():
         msg("assistant", "Add a second ball: throw the first, and when it peaks, throw the second."),
         msg("user", "And then three?"),
     ]
-    assert rows[1]["chosen"] == [msg("assistant", "Yes. Start with two balls in your dominant hand and keep the "
-                                                  "same rhythm.")]
+    assert rows[1]["chosen"] == [
+        msg("assistant", "Yes. Start with two balls in your dominant hand and keep the same rhythm.")
+    ]
     assert rows[1]["rejected"] == [msg("assistant", "Juggling is hard, maybe try knitting.")]
 
 
@@ -54,10 +60,12 @@ def test_prefix_and_marker_traps():
     # a reply containing blank-line role markers stays one reply (not re-split into turns)
     assert rows[4]["prompt"] == [msg("user", "Write a two-line dialogue.")]
     assert rows[4]["rejected"] == [
-        msg("assistant", "Here you go:\n\nHuman: Did you feed the cat?\n\nAssistant: Twice, apparently.")]
+        msg("assistant", "Here you go:\n\nHuman: Did you feed the cat?\n\nAssistant: Twice, apparently.")
+    ]
     # markers not preceded by a blank line are quoted text
     assert rows[5]["chosen"] == [
-        msg("assistant", "Each line starts with the speaker, like\nHuman: hello\nAssistant: hi there")]
+        msg("assistant", "Each line starts with the speaker, like\nHuman: hello\nAssistant: hi there")
+    ]
     assert rows[5]["rejected"] == [msg("assistant", "Human: and Assistant: take turns.")]
 
 
@@ -75,8 +83,9 @@ def test_implicit_prompt_keeps_whole_dialogue():
     assert "prompt" not in result.dataset["train"].column_names
     assert result.manifest.prompt == "implicit"
     assert [m["role"] for m in rows[1]["chosen"]] == ["user", "assistant"] * 3
-    assert rows[1]["chosen"][-1] == msg("assistant", "Yes. Start with two balls in your dominant hand and keep the "
-                                                     "same rhythm.")
+    assert rows[1]["chosen"][-1] == msg(
+        "assistant", "Yes. Start with two balls in your dominant hand and keep the same rhythm."
+    )
     assert rows[1]["rejected"][:-1] == rows[1]["chosen"][:-1]
     assert_accounted(result)
 
@@ -87,8 +96,11 @@ def test_standard_format_is_text():
     assert result.manifest.format == "standard"
     assert all(isinstance(rows[i][k], str) for i in rows for k in ("prompt", "chosen", "rejected"))
     multi = rows[8]["prompt"]
-    turns = ["My neighbor's dog barks all night.", "That sounds exhausting. Have you talked to your neighbor?",
-             "Not yet, I'm nervous."]
+    turns = [
+        "My neighbor's dog barks all night.",
+        "That sounds exhausting. Have you talked to your neighbor?",
+        "Not yet, I'm nervous.",
+    ]
     assert [multi.index(t) for t in turns] == sorted(multi.index(t) for t in turns)
     assert multi.endswith("\n\nAssistant:")
     assert rows[8]["rejected"].strip() == "Call the police on them."
@@ -111,8 +123,11 @@ def _normalise(text: str) -> str:
 def test_real_sample_converts_without_corrupting_turns(hh_sample):
     with gzip.open(hh_sample, "rt", encoding="utf-8") as handle:
         source = [json.loads(line) for line in handle]
-    empty_final = {i for i, row in enumerate(source)
-                   if any(re.search(r"\n\nAssistant:\s*$", row[side]) for side in ("chosen", "rejected"))}
+    empty_final = {
+        i
+        for i, row in enumerate(source)
+        if any(re.search(r"\n\nAssistant:\s*$", row[side]) for side in ("chosen", "rejected"))
+    }
     assert len(empty_final) == 4
 
     result = prefdata.convert(hh_sample)

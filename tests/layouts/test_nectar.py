@@ -87,7 +87,8 @@ def test_best_random_is_seeded_and_always_prefers_rank_one() -> None:
     assert a.dataset["train"][:] == b.dataset["train"][:]
     row = one(a, 0)
     assert row["chosen"] == [E1] and row["rejected"][0] in (E2, E3, E4)
-    seen = {one(convert(LAYOUT, pairing="best-random", seed=s), 0)["rejected"][0]["content"] for s in range(12)}
+    seen = {one(convert(LAYOUT, pairing="best-random", seed=s), 0)["rejected"][0]["content"]
+            for s in range(12)}
     assert len(seen) > 1
     assert_accounting(a, {"train": N})
 

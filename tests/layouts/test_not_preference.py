@@ -18,7 +18,8 @@ from prefdata.errors import DetectionError
     ],
 )
 def test_refused_by_detect_and_convert(name: str, found: str, columns: str, tmp_path) -> None:
-    for call in (lambda: prefdata.detect(fixture(name)), lambda: prefdata.convert(fixture(name), tmp_path / "o")):
+    calls = (lambda: prefdata.detect(fixture(name)), lambda: prefdata.convert(fixture(name), tmp_path / "o"))
+    for call in calls:
         with pytest.raises(DetectionError) as err:
             call()
         message = str(err.value)

@@ -57,5 +57,6 @@ def test_identical_dropped_or_kept() -> None:
     assert dropped(result) == {3: "identical"}
     assert_accounting(result, {"train": N})
     kept = convert(LAYOUT, identical="keep")
-    assert_pair(one(kept, 3), [system(SYS), user("What is 12 times 12?")], [assistant("144")], [assistant("144")])
+    assert_pair(one(kept, 3), [system(SYS), user("What is 12 times 12?")],
+                [assistant("144")], [assistant("144")])
     assert_accounting(kept, {"train": N})

@@ -32,8 +32,8 @@ from prefdata.errors import SpecError
 LAYOUT = "pku-saferlhf"
 N = 5
 CHEM_SAFE = "I'd rather not discuss chemicals."
-CHEM_HELPFUL = ("Never mix bleach with ammonia or with vinegar: both produce toxic gases. Store them apart and "
-                "ventilate when cleaning.")
+CHEM_HELPFUL = ("Never mix bleach with ammonia or with vinegar: both produce toxic gases. "
+                "Store them apart and ventilate when cleaning.")
 
 
 def test_detected() -> None:

@@ -35,9 +35,12 @@ def test_detected() -> None:
 
 def test_roles_mapped_and_every_turn_kept() -> None:
     result = convert(LAYOUT)
-    assert_pair(one(result, 1), [system("You are a concise travel assistant."), user("Best month to visit Kyoto?")],
-                [assistant("Early April for cherry blossoms, or mid-November for autumn leaves.")],
-                [assistant("Kyoto is a city in Japan. It has many temples. People visit it all year. Summer is hot.")])
+    assert_pair(
+        one(result, 1), [system("You are a concise travel assistant."), user("Best month to visit Kyoto?")],
+        [assistant("Early April for cherry blossoms, or mid-November for autumn leaves.")],
+        [assistant("Kyoto is a city in Japan. It has many temples. People visit it all year. "
+                   "Summer is hot.")],
+    )
     assert_pair(
         one(result, 2),
         [user("Give me a word that rhymes with 'orange'."),

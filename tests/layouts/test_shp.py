@@ -46,8 +46,8 @@ def test_label_one_prefers_a_and_zero_prefers_b() -> None:
     assert result.manifest.format == "conversational" and result.manifest.prompt == "explicit"
     assert_pair(
         one(result, 1), [user(SOURDOUGH)],
-        [assistant("That acetone smell means it's hungry, not dead. Feed it twice a day at a 1:1:1 ratio for a "
-                   "few days and the smell will go away once the yeast population catches up.")],
+        [assistant("That acetone smell means it's hungry, not dead. Feed it twice a day at a 1:1:1 ratio "
+                   "for a few days and the smell will go away once the yeast population catches up.")],
         [assistant("Throw it out and start over with rye flour.")],
     )
     row0 = one(result, 0)
@@ -81,8 +81,9 @@ def test_written_output_has_manifest_and_rejects(tmp_path) -> None:
     result = prefdata.convert(fixture(LAYOUT), tmp_path / "out")
     manifest = json.loads((tmp_path / "out" / "prefdata.json").read_text())
     assert manifest["layout"] == LAYOUT
-    assert manifest["splits"]["train"] == {
-        "rows_in": 6, "rows_out": 4, "dropped": {"empty_response": 1, "missing_preference": 1}}
+    counts = {k: manifest["splits"]["train"][k] for k in ("rows_in", "rows_out", "dropped")}
+    assert counts == {"rows_in": 6, "rows_out": 4, "dropped": {"empty_response": 1, "missing_preference": 1}}
     lines = [json.loads(x) for x in (tmp_path / "out" / "rejects.jsonl").read_text().splitlines()]
-    assert [(x["source_row"], x["reason"]) for x in lines] == [(3, "empty_response"), (4, "missing_preference")]
+    reasons = [(x["source_row"], x["reason"]) for x in lines]
+    assert reasons == [(3, "empty_response"), (4, "missing_preference")]
     assert_accounting(result, {"train": 6})

@@ -33,20 +33,42 @@ def test_explicit_tool_call_row_exact():
     row = rows[1]
     assert _stripped(row["prompt"]) == [SYSTEM, msg("user", "What's the weather in Paris right now?")]
     assert _stripped(row["chosen"]) == [
-        msg("assistant", None, tool_calls=[{"type": "function", "function": {
-            "name": "get_weather", "arguments": '{"city": "Paris", "unit": "celsius"}'}}]),
+        msg(
+            "assistant",
+            None,
+            tool_calls=[
+                {
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Paris", "unit": "celsius"}'},
+                }
+            ],
+        ),
         msg("tool", '{"temperature": 18, "condition": "sunny"}', name="get_weather"),
         msg("assistant", "It is 18 °C and sunny in Paris."),
     ]
-    assert _stripped(row["rejected"]) == [msg("assistant", "I can't check the weather, but Paris is usually rainy.")]
+    assert _stripped(row["rejected"]) == [
+        msg("assistant", "I can't check the weather, but Paris is usually rainy.")
+    ]
     source = read_jsonl(EXPLICIT)[1]
     assert json.loads(row["tools"]) == source["tools"]  # a list becomes JSON text, key order kept
     assert row["margin"] == 2.0
     assert row["chat_template_kwargs"] == {"enable_thinking": False}
     # content and text beside a tool call are both kept
-    assert _stripped(rows[2]["chosen"]) == [msg("assistant", "Let me convert that.", tool_calls=[
-        {"type": "function", "function": {"name": "convert_currency",
-                                          "arguments": '{"amount": 50, "from": "EUR", "to": "JPY"}'}}])]
+    assert _stripped(rows[2]["chosen"]) == [
+        msg(
+            "assistant",
+            "Let me convert that.",
+            tool_calls=[
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "convert_currency",
+                        "arguments": '{"amount": 50, "from": "EUR", "to": "JPY"}',
+                    },
+                }
+            ],
+        )
+    ]
     assert rows[2]["margin"] is None and rows[2]["chat_template_kwargs"] == {"enable_thinking": True}
     assert rows[0]["tools"] is None
     assert reject_reasons(result) == {3: "empty_response", 4: "unknown_role"}
@@ -60,14 +82,26 @@ def test_implicit_openai_style_rows():
     # the prompt is re-derived as the turns both dialogues share
     assert _stripped(rows[0]["prompt"]) == [msg("user", "Is it cold in Oslo?")]
     assert _stripped(rows[0]["chosen"]) == [
-        msg("assistant", None, tool_calls=[{"type": "function", "id": "call_0a1b", "function": {
-            "name": "get_weather", "arguments": '{"city": "Oslo", "unit": "celsius"}'}}]),
+        msg(
+            "assistant",
+            None,
+            tool_calls=[
+                {
+                    "type": "function",
+                    "id": "call_0a1b",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Oslo", "unit": "celsius"}'},
+                }
+            ],
+        ),
         msg("tool", '{"temperature": -4, "condition": "snow"}', tool_call_id="call_0a1b"),
         msg("assistant", "Yes: it is -4 °C and snowing in Oslo."),
     ]
     assert rows[0]["tools"] == source[0]["tools"]  # JSON text kept verbatim
-    assert _stripped(rows[1]["prompt"]) == [msg("user", "Hi!"), msg("assistant", "Hello! How can I help?"),
-                                            msg("user", "What's 3 times 7?")]
+    assert _stripped(rows[1]["prompt"]) == [
+        msg("user", "Hi!"),
+        msg("assistant", "Hello! How can I help?"),
+        msg("user", "What's 3 times 7?"),
+    ]
     assert _stripped(rows[1]["chosen"]) == [msg("assistant", "21.")]
     assert _stripped(rows[1]["rejected"]) == [msg("assistant", "24.")]
     assert reject_reasons(result) == {2: "no_shared_prompt", 3: "bad_value"}
@@ -111,7 +145,11 @@ def test_tool_rows_render_like_the_source(chat_tokenizer, path, index):
     source_messages = source.get("prompt", []) + source["chosen"]
     source_tools = json.loads(source["tools"]) if isinstance(source["tools"], str) else source["tools"]
     expected = _render(chat_tokenizer, source_messages, source_tools, source.get("chat_template_kwargs"))
-    got = _render(chat_tokenizer, _stripped(row["prompt"] + row["chosen"]), json.loads(row["tools"]),
-                  row.get("chat_template_kwargs"))
+    got = _render(
+        chat_tokenizer,
+        _stripped(row["prompt"] + row["chosen"]),
+        json.loads(row["tools"]),
+        row.get("chat_template_kwargs"),
+    )
     assert got == expected
     assert "<tool_call>" in got and "get_weather" in got

@@ -7,7 +7,12 @@ from pathlib import Path
 
 from datasets import Dataset, DatasetDict
 
-QUESTIONS = ["What is the capital of France?", "How do I boil an egg?", "Name a prime number.", "Is the sky blue?"]
+QUESTIONS = [
+    "What is the capital of France?",
+    "How do I boil an egg?",
+    "Name a prime number.",
+    "Is the sky blue?",
+]
 GOOD = ["Paris is the capital.", "Boil it for nine minutes.", "Seven is prime.", "Yes, on a clear day."]
 BAD = ["I do not know.", "Put it in the freezer.", "Nine is prime.", "No, it is green."]
 
@@ -33,7 +38,9 @@ def write_manifest(path: Path, fmt: str, prompt: str) -> None:
 
 def write_standard(path: Path, n_train: int = 24, n_test: int = 8) -> Path:
     """Canonical folder with `train` and `test` standard splits."""
-    DatasetDict({"train": standard_split(n_train), "test": standard_split(n_test, 1000)}).save_to_disk(str(path))
+    DatasetDict({"train": standard_split(n_train), "test": standard_split(n_test, 1000)}).save_to_disk(
+        str(path)
+    )
     write_manifest(path, "standard", "explicit")
     return path
 

@@ -14,7 +14,12 @@ from prefdata_train.tiny_model import build_tiny_model
 
 HH_SAMPLE = Path("/work/shared/data/hh-rlhf-harmless-base-test.jsonl.gz")
 
-QUESTIONS = ["What is the capital of France?", "How do I boil an egg?", "Name a prime number.", "Is the sky blue?"]
+QUESTIONS = [
+    "What is the capital of France?",
+    "How do I boil an egg?",
+    "Name a prime number.",
+    "Is the sky blue?",
+]
 GOOD = ["Paris is the capital.", "Boil it for nine minutes.", "Seven is prime.", "Yes, on a clear day."]
 BAD = ["I do not know.", "Put it in the freezer.", "Nine is prime.", "No, it is green."]
 

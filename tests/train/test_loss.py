@@ -6,9 +6,9 @@ import math
 
 import pytest
 import torch
+from train_helpers import load
 
 from prefdata_train import DataCollatorForPreference, compute_rewards, preference_loss
-from train_helpers import load
 
 
 def test_loss_with_mixed_margins_from_the_collator():
@@ -29,7 +29,14 @@ def test_loss_with_mixed_margins_from_the_collator():
         ]
     )
     assert batch["margin"].tolist() == [0.5, 0.0, 0.0]
-    assert batch["input_ids"].tolist() == [[5, 6, 7], [9, 0, 0], [12, 13, 0], [8, 0, 0], [10, 11, 0], [14, 0, 0]]
+    assert batch["input_ids"].tolist() == [
+        [5, 6, 7],
+        [9, 0, 0],
+        [12, 13, 0],
+        [8, 0, 0],
+        [10, 11, 0],
+        [14, 0, 0],
+    ]
     assert batch["attention_mask"].sum(-1).tolist() == [3, 1, 2, 1, 2, 1]
     loss = preference_loss(torch.tensor([2.0, 0.0, 1.0]), torch.tensor([1.0, 1.0, 1.0]), batch["margin"])
     assert loss.item() == pytest.approx(0.8268286, abs=1e-6)
@@ -37,7 +44,9 @@ def test_loss_with_mixed_margins_from_the_collator():
 
 
 def test_collator_without_margin_and_pad_multiple():
-    batch = DataCollatorForPreference(pad_token_id=3, pad_to_multiple_of=4)([{"chosen_ids": [1], "rejected_ids": [2]}])
+    batch = DataCollatorForPreference(pad_token_id=3, pad_to_multiple_of=4)(
+        [{"chosen_ids": [1], "rejected_ids": [2]}]
+    )
     assert "margin" not in batch
     assert batch["input_ids"].tolist() == [[1, 3, 3, 3], [2, 3, 3, 3]]
 
@@ -45,13 +54,16 @@ def test_collator_without_margin_and_pad_multiple():
 def test_centring_term():
     """chosen = [2, 0], rejected = [1, 1], no margin, coefficient 0.01.
 
-    Bradley-Terry: diff = [1, -1] -> (log(1 + e^-1) + log(1 + e)) / 2 = (0.3132617 + 1.3132617) / 2 = 0.8132617
+    Bradley-Terry: diff = [1, -1] -> (log(1 + e^-1) + log(1 + e)) / 2
+                 = (0.3132617 + 1.3132617) / 2 = 0.8132617
     centring: (r_c + r_r)^2 = [9, 1], mean 5, times 0.01 = 0.05
     total = 0.8632617
     """
     chosen, rejected = torch.tensor([2.0, 0.0]), torch.tensor([1.0, 1.0])
     assert preference_loss(chosen, rejected).item() == pytest.approx(0.8132617, abs=1e-6)
-    assert preference_loss(chosen, rejected, center_coefficient=0.01).item() == pytest.approx(0.8632617, abs=1e-6)
+    assert preference_loss(chosen, rejected, center_coefficient=0.01).item() == pytest.approx(
+        0.8632617, abs=1e-6
+    )
 
 
 def test_reward_read_at_last_real_token_when_pad_is_eos(tiny_model_dir):
@@ -64,8 +76,12 @@ def test_reward_read_at_last_real_token_when_pad_is_eos(tiny_model_dir):
     attention_mask = torch.tensor([[1, 1, 1], [1, 1, 0]])
     with torch.no_grad():
         rewards, outputs = compute_rewards(model, input_ids, attention_mask)
-        per_token = model.score(model.model(input_ids, attention_mask=attention_mask).last_hidden_state)[..., 0]
+        per_token = model.score(model.model(input_ids, attention_mask=attention_mask).last_hidden_state)[
+            ..., 0
+        ]
     assert rewards.tolist() == pytest.approx([per_token[0, 2].item(), per_token[1, 1].item()], abs=1e-6)
     # transformers' pooling skips trailing pad-id tokens, so it reads one token early here.
-    assert outputs.logits[:, 0].tolist() == pytest.approx([per_token[0, 1].item(), per_token[1, 0].item()], abs=1e-6)
+    assert outputs.logits[:, 0].tolist() == pytest.approx(
+        [per_token[0, 1].item(), per_token[1, 0].item()], abs=1e-6
+    )
     assert rewards[0].item() != pytest.approx(outputs.logits[0, 0].item(), abs=1e-6)

@@ -6,20 +6,21 @@ import json
 
 import pytest
 import torch
+from conftest import standard_rows
 from datasets import Dataset, DatasetDict, IterableDataset
+from train_helpers import fast_config, load
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
 from prefdata.errors import PrefdataError
 from prefdata_train import RewardTrainer, load_reward_model, tokenize_pairs
-from train_helpers import fast_config, load
-
-from conftest import conversational_rows, standard_rows
 
 
 def test_every_parameter_changes(tiny_model_dir, tmp_path, standard_dataset):
     model, tokenizer = load(tiny_model_dir)
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    trainer = RewardTrainer(model, fast_config(tmp_path), train_dataset=standard_dataset, processing_class=tokenizer)
+    trainer = RewardTrainer(
+        model, fast_config(tmp_path), train_dataset=standard_dataset, processing_class=tokenizer
+    )
     trainer.train()
     after = trainer.model.state_dict()
     unchanged = [k for k, v in before.items() if torch.equal(v, after[k])]
@@ -29,11 +30,17 @@ def test_every_parameter_changes(tiny_model_dir, tmp_path, standard_dataset):
         assert key in logged
 
 
-def test_eval_dict_metrics_are_prefixed_per_name(tiny_model_dir, tmp_path, standard_dataset, conversational_dataset):
+def test_eval_dict_metrics_are_prefixed_per_name(
+    tiny_model_dir, tmp_path, standard_dataset, conversational_dataset
+):
     model, tokenizer = load(tiny_model_dir)
     evals = {"std": standard_dataset, "chat": conversational_dataset}
     trainer = RewardTrainer(
-        model, fast_config(tmp_path), train_dataset=standard_dataset, eval_dataset=evals, processing_class=tokenizer
+        model,
+        fast_config(tmp_path),
+        train_dataset=standard_dataset,
+        eval_dataset=evals,
+        processing_class=tokenizer,
     )
     metrics = trainer.evaluate()
     for name in ("std", "chat"):
@@ -46,8 +53,12 @@ def test_eval_dict_metrics_are_prefixed_per_name(tiny_model_dir, tmp_path, stand
 
 def test_pretokenised_input_is_used_as_is(tiny_model_dir, tmp_path):
     model, tokenizer = load(tiny_model_dir)
-    rows = [{"chosen_ids": [10, 11, 12, i + 20], "rejected_ids": [10, 13], "margin": 0.1 * i} for i in range(6)]
-    trainer = RewardTrainer(model, fast_config(tmp_path), train_dataset=Dataset.from_list(rows), processing_class=tokenizer)
+    rows = [
+        {"chosen_ids": [10, 11, 12, i + 20], "rejected_ids": [10, 13], "margin": 0.1 * i} for i in range(6)
+    ]
+    trainer = RewardTrainer(
+        model, fast_config(tmp_path), train_dataset=Dataset.from_list(rows), processing_class=tokenizer
+    )
     assert list(trainer.train_dataset["chosen_ids"]) == [r["chosen_ids"] for r in rows]
     trainer.train()
 
@@ -55,25 +66,43 @@ def test_pretokenised_input_is_used_as_is(tiny_model_dir, tmp_path):
 def test_iterable_dataset_trains_for_max_steps(tiny_model_dir, tmp_path):
     model, tokenizer = load(tiny_model_dir)
     stream = IterableDataset.from_generator(lambda: iter(standard_rows(16)))
-    trainer = RewardTrainer(model, fast_config(tmp_path, max_steps=3), train_dataset=stream, processing_class=tokenizer)
+    trainer = RewardTrainer(
+        model, fast_config(tmp_path, max_steps=3), train_dataset=stream, processing_class=tokenizer
+    )
     trainer.train()
     assert trainer.state.global_step == 3
 
 
-TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+        },
+    }
+]
 
 
 def _tool_rows(n=4):
-    call = {"type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}, "id": "c1"}
+    call = {
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+        "id": "c1",
+    }
     return [
         {
-            "prompt": [{"role": "user", "content": "Weather in Paris?", "tool_calls": None, "tool_call_id": None}],
+            "prompt": [
+                {"role": "user", "content": "Weather in Paris?", "tool_calls": None, "tool_call_id": None}
+            ],
             "chosen": [
                 {"role": "assistant", "content": None, "tool_calls": [call], "tool_call_id": None},
                 {"role": "tool", "content": "sunny", "tool_calls": None, "tool_call_id": "c1"},
                 {"role": "assistant", "content": "It is sunny.", "tool_calls": None, "tool_call_id": None},
             ],
-            "rejected": [{"role": "assistant", "content": "I cannot know.", "tool_calls": None, "tool_call_id": None}],
+            "rejected": [
+                {"role": "assistant", "content": "I cannot know.", "tool_calls": None, "tool_call_id": None}
+            ],
             "tools": json.dumps(TOOLS),
             "chat_template_kwargs": {"add_generation_prompt": False},
         }
@@ -89,7 +118,9 @@ def test_tool_call_rows_tokenize_and_train(tiny_model_dir, tmp_path):
     assert '"arguments": {"city": "Paris"}' in chosen_text  # JSON text rendered as is
     assert "get_weather" in chosen_text.split("</tools>")[0]  # tools JSON string parsed and rendered
     assert "<tool_response>\nsunny" in chosen_text
-    trainer = RewardTrainer(model, fast_config(tmp_path, max_steps=2), train_dataset=data, processing_class=tokenizer)
+    trainer = RewardTrainer(
+        model, fast_config(tmp_path, max_steps=2), train_dataset=data, processing_class=tokenizer
+    )
     trainer.train()
 
 
@@ -114,7 +145,10 @@ def test_canonical_folder_path_picks_splits(tiny_model_dir, tmp_path):
     ).save_to_disk(str(folder))
     (folder / "prefdata.json").write_text(json.dumps({"prefdata_version": "0.1.0", "splits": {}}))
     trainer = RewardTrainer(
-        str(tiny_model_dir), fast_config(tmp_path / "out"), train_dataset=str(folder), eval_dataset=str(folder)
+        str(tiny_model_dir),
+        fast_config(tmp_path / "out"),
+        train_dataset=str(folder),
+        eval_dataset=str(folder),
     )
     assert len(trainer.train_dataset) == 8
     assert len(trainer.eval_dataset) == 2
@@ -135,3 +169,18 @@ def test_saved_folder_loads_offline_with_model_card(tiny_model_dir, tmp_path, co
     assert not model.training and tokenizer.pad_token_id == model.config.pad_token_id
     for name, value in model.state_dict().items():
         assert torch.equal(value, trainer.model.state_dict()[name])
+
+
+def test_single_split_folder_without_manifest(tiny_model_dir, tmp_path, caplog):
+    folder = tmp_path / "one"
+    DatasetDict({"pairs": Dataset.from_list(standard_rows(4))}).save_to_disk(str(folder))
+    trainer = RewardTrainer(str(tiny_model_dir), fast_config(tmp_path / "out"), train_dataset=str(folder))
+    assert len(trainer.train_dataset) == 4
+    assert "no prefdata.json" in caplog.text
+    with pytest.raises(PrefdataError, match="no `test` or `validation` split"):
+        RewardTrainer(
+            str(tiny_model_dir),
+            fast_config(tmp_path / "out"),
+            train_dataset=str(folder),
+            eval_dataset=str(folder),
+        )

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 import trl
+from conftest import conversational_rows, standard_rows
 from datasets import Dataset
-
-from prefdata_train import RewardConfig, RewardTrainer
 from train_helpers import load
 
-from conftest import conversational_rows, standard_rows
+from prefdata_train import RewardConfig, RewardTrainer
 
 COMMON = dict(
     use_cpu=True,
@@ -36,11 +35,15 @@ def _run(trainer_cls, config_cls, model_dir, rows, out, **extra):
     # TRL pools by searching pad_token_id; a pad distinct from eos makes that the last real token too.
     tokenizer.pad_token = "<|pad|>"
     args = config_cls(output_dir=str(out), **{**COMMON, **extra})
-    trainer = trainer_cls(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer)
+    trainer = trainer_cls(
+        model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer
+    )
     return _losses(trainer)
 
 
-@pytest.mark.parametrize("rows", [standard_rows(12), conversational_rows(12)], ids=["standard", "conversational"])
+@pytest.mark.parametrize(
+    "rows", [standard_rows(12), conversational_rows(12)], ids=["standard", "conversational"]
+)
 def test_losses_match_trl(tiny_model_dir, tmp_path, rows):
     ours = _run(RewardTrainer, RewardConfig, tiny_model_dir, rows, tmp_path / "ours")
     theirs = _run(trl.RewardTrainer, trl.RewardConfig, tiny_model_dir, rows, tmp_path / "trl")
@@ -52,7 +55,12 @@ def test_losses_match_trl(tiny_model_dir, tmp_path, rows):
 def test_losses_match_trl_with_accumulation_and_margin(tiny_model_dir, tmp_path):
     """Gradient accumulation scales like TRL; margins (on every row, as TRL needs) are subtracted alike."""
     rows = [dict(row, margin=0.5 * (i % 3)) for i, row in enumerate(standard_rows(16))]
-    extra = dict(gradient_accumulation_steps=2, per_device_train_batch_size=2, max_steps=4, center_rewards_coefficient=0.01)
+    extra = dict(
+        gradient_accumulation_steps=2,
+        per_device_train_batch_size=2,
+        max_steps=4,
+        center_rewards_coefficient=0.01,
+    )
     ours = _run(RewardTrainer, RewardConfig, tiny_model_dir, rows, tmp_path / "ours", **extra)
     theirs = _run(trl.RewardTrainer, trl.RewardConfig, tiny_model_dir, rows, tmp_path / "trl", **extra)
     assert ours == pytest.approx(theirs, abs=1e-4)

@@ -12,8 +12,14 @@ from datasets import Dataset, DatasetDict
 
 def clean_standard(n: int = 6) -> list[dict[str, Any]]:
     """Explicit-prompt standard rows with no defect."""
-    return [{"prompt": f"Question {i}: what is {i} + {i}?", "chosen": f"It is {2 * i}.",
-             "rejected": f"Probably {2 * i + 1}, I think."} for i in range(n)]
+    return [
+        {
+            "prompt": f"Question {i}: what is {i} + {i}?",
+            "chosen": f"It is {2 * i}.",
+            "rejected": f"Probably {2 * i + 1}, I think.",
+        }
+        for i in range(n)
+    ]
 
 
 def user(text: str) -> dict[str, Any]:
@@ -34,14 +40,32 @@ def tool(text: str, call_id: str | None = "c1") -> dict[str, Any]:
 
 def clean_conversational(n: int = 4) -> list[dict[str, Any]]:
     """Explicit-prompt conversational rows, one with a well-formed tool call and reply."""
-    rows = [{"prompt": [user(f"Hello {i}")], "chosen": [assistant(f"Hi, how can I help with {i}?")],
-             "rejected": [assistant(f"Go away {i}.")]} for i in range(n)]
+    rows = [
+        {
+            "prompt": [user(f"Hello {i}")],
+            "chosen": [assistant(f"Hi, how can I help with {i}?")],
+            "rejected": [assistant(f"Go away {i}.")],
+        }
+        for i in range(n)
+    ]
     rows[0]["chosen"] = [assistant(None, [call("add", '{"a": 1, "b": 2}')]), tool("3"), assistant("It is 3.")]
     for r in rows:
-        r["tools"] = json.dumps([{"type": "function", "function": {
-            "name": "add", "description": "Add two numbers.",
-            "parameters": {"type": "object", "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
-                           "required": ["a", "b"]}}}])
+        r["tools"] = json.dumps(
+            [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "add",
+                        "description": "Add two numbers.",
+                        "parameters": {
+                            "type": "object",
+                            "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
+                            "required": ["a", "b"],
+                        },
+                    },
+                }
+            ]
+        )
         for side in ("prompt", "chosen", "rejected"):
             r[side] = [{**{"tool_calls": None, "tool_call_id": None}, **m} for m in r[side]]
     return rows

@@ -67,8 +67,13 @@ def test_unreadable_input_exits_2(tmp_path):
 
 
 def _subprocess(*args):
-    return subprocess.run([sys.executable, "-m", "prefdata.cli", "validate", *map(str, args)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "prefdata.cli", "validate", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_real_process_exit_statuses(write, tmp_path):

@@ -66,7 +66,9 @@ def test_conversational_prefix_and_empty_message(write):
 def test_duplicates_and_contradictions(write):
     rows = clean_standard()
     rows.append(dict(rows[2]))  # row 6 duplicates row 2
-    rows.append({**rows[4], "chosen": rows[4]["rejected"], "rejected": rows[4]["chosen"]})  # row 7 swaps row 4
+    rows.append(
+        {**rows[4], "chosen": rows[4]["rejected"], "rejected": rows[4]["chosen"]}
+    )  # row 7 swaps row 4
     report = validate(write(rows))
     assert _rows_of(report, "content.duplicate") == ([6], 1)
     assert _rows_of(report, "content.contradiction") == ([4, 7], 2)
@@ -75,13 +77,18 @@ def test_duplicates_and_contradictions(write):
 def test_same_texts_under_another_prompt_are_not_duplicates(write):
     rows = clean_standard()
     rows.append({**rows[2], "prompt": "Another prompt"})
-    rows.append({**rows[3], "prompt": "Yet another", "chosen": rows[3]["rejected"], "rejected": rows[3]["chosen"]})
+    rows.append(
+        {**rows[3], "prompt": "Yet another", "chosen": rows[3]["rejected"], "rejected": rows[3]["chosen"]}
+    )
     report = validate(write(rows))
     assert report.finding("content.duplicate") is None and report.finding("content.contradiction") is None
 
 
 def test_length_ratio(write):
-    assert _rows_of(validate(write(_plant(chosen="x" * 400, rejected="No."))), "content.length_ratio") == ([3], 1)
+    assert _rows_of(validate(write(_plant(chosen="x" * 400, rejected="No."))), "content.length_ratio") == (
+        [3],
+        1,
+    )
 
 
 def test_garbage(write):
@@ -95,7 +102,12 @@ def test_garbage(write):
 
 
 def test_implicit_conversational_shape(write):
-    rows = [{"chosen": [user(f"q{i}"), assistant(f"good {i}")], "rejected": [user(f"q{i}"), assistant(f"bad {i}")]}
-            for i in range(3)]
+    rows = [
+        {
+            "chosen": [user(f"q{i}"), assistant(f"good {i}")],
+            "rejected": [user(f"q{i}"), assistant(f"bad {i}")],
+        }
+        for i in range(3)
+    ]
     report = validate(write(rows))
     assert report.prompt == "implicit" and report.findings == []

@@ -47,7 +47,9 @@ def test_html_report(write, tmp_path):
     rows[2]["rejected"] = rows[2]["chosen"]
     rows[4]["chosen"] = ""
     out = tmp_path / "report.html"
-    result = CliRunner().invoke(validate_cmd, [str(write({"train": rows, "test": rows[:2]})), "--html", str(out)])
+    result = CliRunner().invoke(
+        validate_cmd, [str(write({"train": rows, "test": rows[:2]})), "--html", str(out)]
+    )
     assert result.exit_code == 1
     page = _Page()
     page.feed(out.read_text())

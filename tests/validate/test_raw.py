@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from prefdata.records import Reject
 from prefdata.validate import validate
 from prefdata.validate.raw import RawInput, is_raw
 from prefdata.validate.reading import CanonicalInput
 from prefdata.validate.sink import FindingSink
-from prefdata.records import Reject
 
 HH = Path("/work/shared/data/hh-rlhf-harmless-base-test.jsonl.gz")
 
@@ -32,11 +32,15 @@ def test_hh_rlhf_traps_by_source_row(tmp_path, monkeypatch):
 
 
 def test_converter_drops_map_to_codes():
-    raw = RawInput(CanonicalInput("x", {}), "x", [
-        Reject(split="train", source_row=7, reason="empty_response", detail="chosen empty"),
-        Reject(split="train", source_row=3, reason="tie", detail="tie"),
-        Reject(split="train", source_row=9, reason="unparsable", detail="bad turns"),
-    ])
+    raw = RawInput(
+        CanonicalInput("x", {}),
+        "x",
+        [
+            Reject(split="train", source_row=7, reason="empty_response", detail="chosen empty"),
+            Reject(split="train", source_row=3, reason="tie", detail="tie"),
+            Reject(split="train", source_row=9, reason="unparsable", detail="bad turns"),
+        ],
+    )
     sink = FindingSink()
     raw.report_rejects(sink)
     found = {f.code: [e.row for e in f.examples] for f in sink.findings()}

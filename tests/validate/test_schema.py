@@ -13,7 +13,8 @@ def test_schema_file_is_not_stale():
     committed = (SCHEMAS / SCHEMA_FILE).read_text()
     assert committed == report_schema_text(), (
         "schemas/validation-report.schema.json is stale; regenerate it with "
-        "`python -c \"from prefdata.validate.schema import write_report_schema; write_report_schema('schemas')\"`"
+        '`python -c "from prefdata.validate.schema import write_report_schema; '
+        "write_report_schema('schemas')\"`"
     )
 
 

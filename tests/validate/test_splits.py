@@ -9,7 +9,8 @@ from tests.validate.conftest import assistant, clean_standard, user
 def test_leak_found_after_whitespace_normalisation(write):
     train = clean_standard()
     test = [{**train[2], "prompt": "  Question 2:\n what is 2 +  2?"}] + [
-        {"prompt": "Unseen prompt", "chosen": "a", "rejected": "b"}]
+        {"prompt": "Unseen prompt", "chosen": "a", "rejected": "b"}
+    ]
     test[0]["prompt"] = "  Question 2:  what is 2 + 2? "
     report = validate(write({"train": train, "test": test, "validation": [train[4]]}))
     leak = report.finding("splits.prompt_leak")
@@ -28,7 +29,11 @@ def test_implicit_conversational_leak(write):
     def row(q, a, b):
         return {"chosen": [user(q), assistant(a)], "rejected": [user(q), assistant(b)]}
 
-    report = validate(write({"train": [row("shared q", "x", "y")], "eval": [row("shared q", "z", "w"), row("new", "a", "b")]}))
+    report = validate(
+        write(
+            {"train": [row("shared q", "x", "y")], "eval": [row("shared q", "z", "w"), row("new", "a", "b")]}
+        )
+    )
     assert report.finding("splits.prompt_leak").breakdown == {"train->eval": 1}
 
 

@@ -26,7 +26,9 @@ def test_shape_rejects_numbers_and_missing_columns():
 
 
 def test_shape_rejects_mixed_standard_and_conversational():
-    report = validate(Dataset.from_list([{"prompt": "p", "chosen": [assistant("a")], "rejected": [assistant("b")]}]))
+    report = validate(
+        Dataset.from_list([{"prompt": "p", "chosen": [assistant("a")], "rejected": [assistant("b")]}])
+    )
     assert report.finding("structure.shape") is not None
 
 
@@ -53,8 +55,11 @@ def test_tool_reply_without_call(write):
 
 def test_tool_reply_with_unknown_id(write):
     rows = clean_conversational()
-    rows[0]["rejected"] = [assistant(None, [call("add", "{}", "c1")]), tool("3", "zz") | {"tool_calls": None},
-                           assistant("3")]
+    rows[0]["rejected"] = [
+        assistant(None, [call("add", "{}", "c1")]),
+        tool("3", "zz") | {"tool_calls": None},
+        assistant("3"),
+    ]
     assert _found(validate(write(rows)), "structure.tool_reply") == [0]
 
 
@@ -66,8 +71,17 @@ def test_tool_call_arguments_not_json(write):
 
 def test_tools_schema(write):
     rows = clean_conversational()
-    rows[1]["tools"] = json.dumps([{"type": "function", "function": {"name": "add", "parameters": {
-        "type": "object", "properties": {"a": {"type": "int"}}}}}])
+    rows[1]["tools"] = json.dumps(
+        [
+            {
+                "type": "function",
+                "function": {
+                    "name": "add",
+                    "parameters": {"type": "object", "properties": {"a": {"type": "int"}}},
+                },
+            }
+        ]
+    )
     rows[3]["tools"] = "not json"
     report = validate(write(rows))
     assert _found(report, "structure.tools_schema") == [1, 3]

@@ -16,7 +16,11 @@ def test_lengths_too_long_and_identical_after_truncation(write, tmp_path):
     rows = [
         {"prompt": _words(3) + " ", "chosen": _words(2, 10), "rejected": _words(2, 20)},  # 5 tokens each
         {"prompt": _words(3) + " ", "chosen": _words(10, 10), "rejected": _words(3, 20)},  # 13 > 8: too long
-        {"prompt": _words(6) + " ", "chosen": _words(4, 10) + " w1", "rejected": _words(4, 10) + " w2"},  # same 8
+        {
+            "prompt": _words(6) + " ",
+            "chosen": _words(4, 10) + " w1",
+            "rejected": _words(4, 10) + " w2",
+        },  # same 8
     ]
     report = validate(write(rows), tokenizer=str(tok), max_length=8)
     assert [e.row for e in report.finding("tokens.too_long").examples] == [1, 2]
@@ -54,11 +58,16 @@ def test_template_that_drops_tool_calls(write, tmp_path):
 
 
 def test_template_that_raises(write, tmp_path):
-    strict = "{% for m in messages %}{% if m['role'] == 'tool' %}{{ raise_exception('no tools') }}{% endif %}" \
-             "{{ m['content'] }}{% endfor %}"
+    strict = (
+        "{% for m in messages %}{% if m['role'] == 'tool' %}{{ raise_exception('no tools') }}{% endif %}"
+        "{{ m['content'] }}{% endfor %}"
+    )
     tok = build_tokenizer(tmp_path / "tok", chat_template=strict)
     rows = clean_conversational()
-    rows[2]["chosen"] = [assistant(None, [call("add", "{}")]) | {"tool_call_id": None},
-                         tool("1") | {"tool_calls": None}, assistant("1") | {"tool_call_id": None}]
+    rows[2]["chosen"] = [
+        assistant(None, [call("add", "{}")]) | {"tool_call_id": None},
+        tool("1") | {"tool_calls": None},
+        assistant("1") | {"tool_call_id": None},
+    ]
     report = validate(write(rows), tokenizer=str(tok))
     assert [e.row for e in report.finding("tokens.template_error").examples] == [0, 2]

@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 
 from prefdata.validate.batch import BatchView
 from prefdata.validate.checks.base import Check
-from prefdata.validate.prefix import strict_prefix
+from prefdata.validate.prefix import byte_buffers, strict_prefix
 from prefdata.validate.sink import FindingSink
 
 # A pair is flagged when the longer response is at least RATIO times the shorter one and at
@@ -25,29 +25,49 @@ class ContentCheck(Check):
     def update(self, view: BatchView, sink: FindingSink) -> None:
         self._empty(view, sink)
         identical = pc.equal(view.key("chosen"), view.key("rejected")).to_numpy(zero_copy_only=False)
-        sink.add_rows("content.identical", view.split, np.flatnonzero(identical).tolist(),
-                      lambda i: view.example(i, "chosen"))
+        sink.add_rows(
+            "content.identical",
+            view.split,
+            np.flatnonzero(identical).tolist(),
+            lambda i: view.example(i, "chosen"),
+        )
         prefix = strict_prefix(view.key("chosen"), view.key("rejected"))
-        sink.add_rows("content.prefix", view.split, np.flatnonzero(prefix).tolist(),
-                      lambda i: view.example(i, _shorter(view, i), _prefix_text(view, i)))
+        sink.add_rows(
+            "content.prefix",
+            view.split,
+            np.flatnonzero(prefix).tolist(),
+            lambda i: view.example(i, _shorter(view, i), _prefix_text(view, i)),
+        )
         self._ratio(view, sink)
         self._garbage(view, sink)
 
     def _empty(self, view: BatchView, sink: FindingSink) -> None:
         empty = {side: _empty_rows(view, side) for side in view.shape.sides}
         either = empty["chosen"] | empty["rejected"]
-        sink.add_rows("content.empty", view.split, np.flatnonzero(either).tolist(),
-                      lambda i: view.example(i, "chosen" if empty["chosen"][i] else "rejected"))
+        sink.add_rows(
+            "content.empty",
+            view.split,
+            np.flatnonzero(either).tolist(),
+            lambda i: view.example(i, "chosen" if empty["chosen"][i] else "rejected"),
+        )
         if "prompt" in empty:
-            sink.add_rows("content.empty_prompt", view.split, np.flatnonzero(empty["prompt"]).tolist(),
-                          lambda i: view.example(i, "prompt"))
+            sink.add_rows(
+                "content.empty_prompt",
+                view.split,
+                np.flatnonzero(empty["prompt"]).tolist(),
+                lambda i: view.example(i, "prompt"),
+            )
 
     def _ratio(self, view: BatchView, sink: FindingSink) -> None:
         c, r = view.char_lengths("chosen"), view.char_lengths("rejected")
         short, long = np.minimum(c, r), np.maximum(c, r)
         bad = (short > 0) & (long >= MIN_CHARS) & (long >= RATIO * short)
-        sink.add_rows("content.length_ratio", view.split, np.flatnonzero(bad).tolist(),
-                      lambda i: view.example(i, _shorter(view, i), f"{c[i]} vs {r[i]} characters"))
+        sink.add_rows(
+            "content.length_ratio",
+            view.split,
+            np.flatnonzero(bad).tolist(),
+            lambda i: view.example(i, _shorter(view, i), f"{c[i]} vs {r[i]} characters"),
+        )
 
     def _garbage(self, view: BatchView, sink: FindingSink) -> None:
         hits = {side: _has_garbage(view.key(side)) for side in view.shape.sides}
@@ -63,8 +83,16 @@ def _empty_rows(view: BatchView, side: str) -> np.ndarray:
 
 
 def _has_garbage(values: pa.Array) -> np.ndarray:
-    found = [pc.match_substring(values, g).to_numpy(zero_copy_only=False) for g in GARBAGE]
-    return np.logical_or.reduce(found)
+    """Rows containing a NUL byte or U+FFFD (EF BF BD), found on the raw UTF-8 buffer at once."""
+    offsets, data = byte_buffers(values)
+    found = np.zeros(len(values), dtype=bool)
+    hits = np.flatnonzero(data == 0)
+    lead = np.flatnonzero(data[:-2] == 0xEF) if len(data) > 2 else np.zeros(0, np.int64)
+    lead = lead[(data[lead + 1] == 0xBF) & (data[lead + 2] == 0xBD)]
+    for at in (hits, lead):
+        rows = np.searchsorted(offsets, at, side="right") - 1
+        found[rows[(rows >= 0) & (rows < len(values))]] = True
+    return found
 
 
 def _shorter(view: BatchView, i: int) -> str:
@@ -76,7 +104,9 @@ def _prefix_text(view: BatchView, i: int) -> str:
     side = _shorter(view, i)
     other = "rejected" if side == "chosen" else "chosen"
     short, long = view.content(side)[i].as_py(), view.content(other)[i].as_py()
-    return f"{side} ({len(short)} chars) stops where {other} goes on: …{short[-30:]}|{long[len(short):][:30]}…"
+    return (
+        f"{side} ({len(short)} chars) stops where {other} goes on: …{short[-30:]}|{long[len(short) :][:30]}…"
+    )
 
 
 def _garbage_example(view: BatchView, hits: dict[str, np.ndarray], i: int):  # type: ignore[no-untyped-def]

@@ -30,7 +30,11 @@ class DuplicateCheck(Check):
         self.same: list[np.ndarray] = []
 
     def update(self, view: BatchView, sink: FindingSink) -> None:
-        hp = hash_strings(view.key("prompt")) if "prompt" in view.shape.sides else np.zeros(len(view), np.uint64)
+        hp = (
+            hash_strings(view.key("prompt"))
+            if "prompt" in view.shape.sides
+            else np.zeros(len(view), np.uint64)
+        )
         hc, hr = hash_strings(view.key("chosen")), hash_strings(view.key("rejected"))
         key = combine(hp, np.minimum(hc, hr), np.maximum(hc, hr))
         self.keys.append((key & ~_DIR) | (hc > hr).astype(np.uint64))

@@ -25,8 +25,11 @@ class LengthStatsCheck(Check):
     def split_stats(self) -> dict[str, SplitStats]:
         """Statistics for every split seen."""
         return {
-            split: SplitStats(rows=self.rows[split], sides={
-                side: SideStats(chars=c.stats(), char_histogram=c.histogram()) for side, c in per.items()
-            })
+            split: SplitStats(
+                rows=self.rows[split],
+                sides={
+                    side: SideStats(chars=c.stats(), char_histogram=c.histogram()) for side, c in per.items()
+                },
+            )
             for split, per in self.counts.items()
         }

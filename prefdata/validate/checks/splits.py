@@ -50,8 +50,9 @@ class SplitLeakCheck(Check):
             for other in (s for s in self.hashes if EVAL.search(s) and s != train):
                 hashes = self.hashes[other]
                 leaked = np.flatnonzero(np.isin(hashes, seen) & (hashes != EMPTY))
-                examples_for(sink, "splits.prompt_leak", self.view_of(other), leaked, self.field,
-                             f"{train}->{other}")
+                examples_for(
+                    sink, "splits.prompt_leak", self.view_of(other), leaked, self.field, f"{train}->{other}"
+                )
 
 
 def prompt_hashes(view: BatchView) -> np.ndarray:
@@ -68,6 +69,10 @@ def _common_prefix_hashes(a: pa.Array, b: pa.Array) -> np.ndarray:
     offsets, data = byte_buffers(a)
     raw = data.tobytes()
     return np.fromiter(
-        (xxhash.xxh3_64_intdigest(raw[o : o + n]) for o, n in zip(offsets[:-1].tolist(), lcp.tolist())),
-        dtype=np.uint64, count=len(lcp),
+        (
+            xxhash.xxh3_64_intdigest(raw[o : o + n])
+            for o, n in zip(offsets[:-1].tolist(), lcp.tolist(), strict=True)
+        ),
+        dtype=np.uint64,
+        count=len(lcp),
     )

@@ -29,8 +29,12 @@ class StructureCheck(Check):
         bad = ~pc.is_in(msgs.roles, pa.array(ROLES)).to_numpy(zero_copy_only=False)
         first = msgs.first_where(bad)
         rows = np.flatnonzero(first >= 0).tolist()
-        sink.add_rows("structure.roles", view.split, rows,
-                      lambda i: view.example(i, side, f"role {msgs.roles[first[i]].as_py()!r}"))
+        sink.add_rows(
+            "structure.roles",
+            view.split,
+            rows,
+            lambda i: view.example(i, side, f"role {msgs.roles[first[i]].as_py()!r}"),
+        )
 
     def _turn_order(self, view: BatchView, sink: FindingSink) -> None:
         opener = "prompt" if view.shape.prompt == "explicit" else "chosen"
@@ -54,7 +58,9 @@ class StructureCheck(Check):
             opens_assistant = (starts >= 0) & _at(msgs.role_is("assistant"), starts)
             opens_other = (starts >= 0) & ~opens_assistant & ~_at(msgs.role_is("tool"), starts)
             for i in np.flatnonzero(prompt_ends_assistant & opens_assistant):
-                problems.setdefault(int(i), ("prompt", "the prompt ends on an assistant turn before an assistant reply"))
+                problems.setdefault(
+                    int(i), ("prompt", "the prompt ends on an assistant turn before an assistant reply")
+                )
             for i in np.flatnonzero(opens_other):
                 role = msgs.roles[starts[i]].as_py()
                 problems.setdefault(int(i), (side, f"the {side} completion starts with a {role!r} turn"))
@@ -65,14 +71,22 @@ class StructureCheck(Check):
             return
         if not (pa.types.is_floating(col.type) or pa.types.is_integer(col.type)):
             rows = np.flatnonzero(col.is_valid().to_numpy(zero_copy_only=False)).tolist()
-            sink.add_rows("structure.margin", view.split, rows,
-                          lambda i: view.example(i, "margin", f"{col[i].as_py()!r} ({col.type})"))
+            sink.add_rows(
+                "structure.margin",
+                view.split,
+                rows,
+                lambda i: view.example(i, "margin", f"{col[i].as_py()!r} ({col.type})"),
+            )
             return
         if pa.types.is_integer(col.type):
             return
         bad = pc.fill_null(pc.invert(pc.is_finite(col)), False).to_numpy(zero_copy_only=False)
-        sink.add_rows("structure.margin", view.split, np.flatnonzero(bad).tolist(),
-                      lambda i: view.example(i, "margin", repr(col[i].as_py())))
+        sink.add_rows(
+            "structure.margin",
+            view.split,
+            np.flatnonzero(bad).tolist(),
+            lambda i: view.example(i, "margin", repr(col[i].as_py())),
+        )
 
 
 def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:

@@ -30,8 +30,11 @@ def load_tokenizer(name_or_path: Any) -> Any:
     try:
         return AutoTokenizer.from_pretrained(str(name_or_path))
     except (OSError, ValueError) as exc:
-        raise SourceError(f"cannot load the tokenizer: {exc}", where=str(name_or_path),
-                          fix="give a local tokenizer folder (or a Hub id when online)") from None
+        raise SourceError(
+            f"cannot load the tokenizer: {exc}",
+            where=str(name_or_path),
+            fix="give a local tokenizer folder (or a Hub id when online)",
+        ) from None
 
 
 class TokenCheck(Check):
@@ -51,28 +54,53 @@ class TokenCheck(Check):
             if not self.tok.chat_template:
                 return
             texts, ok = self._render(view, sink)
-            special = False
+            lengths, enc = self._encode(texts, special=False)
+            cut = np.zeros(len(view), dtype=np.int64)  # full renderings: compare from token 0
         else:
-            texts, ok, special = _standard_texts(view), np.ones(len(view), bool), True
-        lengths, encodings = self._encode(texts, special)
+            # Prompt and completions are tokenized apart and their ids concatenated, as TRL's
+            # DPO tokenization does: the prompt is tokenized once, not once per side.
+            texts, ok = _standard_texts(view), np.ones(len(view), bool)
+            lengths, enc = self._encode(texts, special=True)
+            lengths["chosen"] = lengths["chosen"] + lengths["prompt"]
+            lengths["rejected"] = lengths["rejected"] + lengths["prompt"]
+            cut = lengths["prompt"]
         per = self.counts.setdefault(view.split, {})
         for side, n in lengths.items():
             per.setdefault(side, LengthCounts()).add(n[ok])
         if self.max_length is not None:
-            self._limits(view, sink, lengths, encodings, ok)
+            self._limits(view, sink, lengths, enc, ok, cut)
 
     def _tokenizer_findings(self, view: BatchView, sink: FindingSink) -> None:
         tok = self.tok
         if tok.pad_token_id is not None and tok.pad_token_id == tok.eos_token_id:
-            sink.add("tokens.pad_is_eos", 1, "*", [Example(split="*", row=None, field="tokenizer",
-                                                          excerpt=f"pad = eos = {tok.eos_token!r}")])
+            sink.add(
+                "tokens.pad_is_eos",
+                1,
+                "*",
+                [Example(split="*", row=None, field="tokenizer", excerpt=f"pad = eos = {tok.eos_token!r}")],
+            )
         if view.shape.format == "conversational" and not tok.chat_template:
-            sink.add("tokens.no_chat_template", 1, "*", [Example(
-                split="*", row=None, field="tokenizer", excerpt=f"{getattr(tok, 'name_or_path', '')} has no chat_template")])
+            sink.add(
+                "tokens.no_chat_template",
+                1,
+                "*",
+                [
+                    Example(
+                        split="*",
+                        row=None,
+                        field="tokenizer",
+                        excerpt=f"{getattr(tok, 'name_or_path', '')} has no chat_template",
+                    )
+                ],
+            )
 
-    def _encode(self, texts: dict[str, list[str]], special: bool) -> tuple[dict[str, np.ndarray], dict[str, list[Any]]]:
+    def _encode(
+        self, texts: dict[str, list[str]], special: bool
+    ) -> tuple[dict[str, np.ndarray], dict[str, list[Any]]]:
+        """Token counts per side; special tokens (BOS...) only on the first piece of a sequence."""
         lengths, encodings = {}, {}
         for side, values in texts.items():
+            special = special and side == "prompt"
             if getattr(self.tok, "is_fast", False):
                 enc = self.tok.backend_tokenizer.encode_batch(values, add_special_tokens=special)
                 encodings[side] = enc
@@ -83,17 +111,37 @@ class TokenCheck(Check):
                 lengths[side] = np.array([len(i) for i in ids], dtype=np.int64)
         return lengths, encodings
 
-    def _limits(self, view: BatchView, sink: FindingSink, lengths: dict[str, np.ndarray],
-                encodings: dict[str, list[Any]], ok: np.ndarray) -> None:
+    def _limits(
+        self,
+        view: BatchView,
+        sink: FindingSink,
+        lengths: dict[str, np.ndarray],
+        encodings: dict[str, list[Any]],
+        ok: np.ndarray,
+        cut: np.ndarray,
+    ) -> None:
+        """Too long, and identical once cut: equal ids up to `limit` (completion ids from `cut`)."""
         limit = self.max_length
         c, r = lengths["chosen"], lengths["rejected"]
         long = np.flatnonzero(ok & (np.maximum(c, r) > limit)).tolist()
-        sink.add_rows("tokens.too_long", view.split, long,
-                      lambda i: view.example(i, "chosen", f"{c[i]} / {r[i]} tokens > {limit}"))
-        same = [i for i in np.flatnonzero(ok & (np.minimum(c, r) >= limit)).tolist()
-                if _ids(encodings["chosen"][i])[:limit] == _ids(encodings["rejected"][i])[:limit]]
-        sink.add_rows("tokens.identical_after_truncation", view.split, same,
-                      lambda i: view.example(i, "chosen", f"first {limit} tokens equal ({c[i]} / {r[i]} tokens)"))
+        sink.add_rows(
+            "tokens.too_long",
+            view.split,
+            long,
+            lambda i: view.example(i, "chosen", f"{c[i]} / {r[i]} tokens > {limit}"),
+        )
+        same = [
+            i
+            for i in np.flatnonzero(ok & (np.minimum(c, r) >= limit)).tolist()
+            if _ids(encodings["chosen"][i])[: max(0, limit - cut[i])]
+            == _ids(encodings["rejected"][i])[: max(0, limit - cut[i])]
+        ]
+        sink.add_rows(
+            "tokens.identical_after_truncation",
+            view.split,
+            same,
+            lambda i: view.example(i, "chosen", f"first {limit} tokens equal ({c[i]} / {r[i]} tokens)"),
+        )
 
     def _render(self, view: BatchView, sink: FindingSink) -> tuple[dict[str, list[str]], np.ndarray]:
         texts: dict[str, list[str]] = {"prompt": [], "chosen": [], "rejected": []}
@@ -103,7 +151,10 @@ class TokenCheck(Check):
             try:
                 rendered = _render_row(self.tok, row)
             except Exception as exc:  # any template failure is a finding, not a crash
-                rendered, bad[i] = {"prompt": "", "chosen": "", "rejected": ""}, f"{type(exc).__name__}: {exc}"
+                rendered, bad[i] = (
+                    {"prompt": "", "chosen": "", "rejected": ""},
+                    f"{type(exc).__name__}: {exc}",
+                )
             else:
                 missing = _missing_calls(row, rendered)
                 if missing:
@@ -111,8 +162,9 @@ class TokenCheck(Check):
             for side in texts:
                 texts[side].append(rendered[side])
         ok[list(bad)] = False
-        sink.add_rows("tokens.template_error", view.split, sorted(bad),
-                      lambda i: view.example(i, "chosen", bad[i]))
+        sink.add_rows(
+            "tokens.template_error", view.split, sorted(bad), lambda i: view.example(i, "chosen", bad[i])
+        )
         return texts, ok
 
     def add_stats(self, stats: dict[str, SplitStats]) -> None:
@@ -130,13 +182,19 @@ def _ids(encoding: Any) -> list[int]:
 
 def _standard_texts(view: BatchView) -> dict[str, list[str]]:
     prompt = view.content("prompt").to_pylist() if "prompt" in view.shape.sides else [""] * len(view)
-    return {"prompt": prompt,
-            "chosen": [p + c for p, c in zip(prompt, view.content("chosen").to_pylist())],
-            "rejected": [p + r for p, r in zip(prompt, view.content("rejected").to_pylist())]}
+    return {
+        "prompt": prompt,
+        "chosen": view.content("chosen").to_pylist(),
+        "rejected": view.content("rejected").to_pylist(),
+    }
 
 
 def _rows(view: BatchView) -> list[dict[str, Any]]:
-    names = [n for n in ("prompt", "chosen", "rejected", "tools", "chat_template_kwargs") if view.column(n) is not None]
+    names = [
+        n
+        for n in ("prompt", "chosen", "rejected", "tools", "chat_template_kwargs")
+        if view.column(n) is not None
+    ]
     return view.batch.select(names).to_pylist()
 
 
@@ -147,11 +205,15 @@ def _render_row(tok: Any, row: dict[str, Any]) -> dict[str, str]:
     prompt = [strip_absent(m) for m in row.get("prompt") or []]
 
     def render(messages: list[dict[str, Any]], generation: bool) -> str:
-        return tok.apply_chat_template(messages, tools=tools, tokenize=False, add_generation_prompt=generation, **kwargs)
+        return tok.apply_chat_template(
+            messages, tools=tools, tokenize=False, add_generation_prompt=generation, **kwargs
+        )
 
-    return {"prompt": render(prompt, True) if prompt else "",
-            "chosen": render(prompt + [strip_absent(m) for m in row["chosen"] or []], False),
-            "rejected": render(prompt + [strip_absent(m) for m in row["rejected"] or []], False)}
+    return {
+        "prompt": render(prompt, True) if prompt else "",
+        "chosen": render(prompt + [strip_absent(m) for m in row["chosen"] or []], False),
+        "rejected": render(prompt + [strip_absent(m) for m in row["rejected"] or []], False),
+    }
 
 
 def _missing_calls(row: dict[str, Any], rendered: dict[str, str]) -> str | None:

@@ -62,7 +62,9 @@ class ToolsCheck(Check):
             return
         values = col.to_pylist()
         bad = {i: p for i, v in enumerate(values) if v is not None and (p := self._problem(v))}
-        sink.add_rows("structure.tools_schema", view.split, sorted(bad), lambda i: view.example(i, "tools", bad[i]))
+        sink.add_rows(
+            "structure.tools_schema", view.split, sorted(bad), lambda i: view.example(i, "tools", bad[i])
+        )
 
     def _problem(self, value: Any) -> str | None:
         key = _freeze(value)
