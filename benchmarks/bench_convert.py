@@ -43,8 +43,16 @@ RECIPE = Path(__file__).resolve().parent / "trl_recipe.py"
 SEED = 55
 CHUNK_ROWS = 50_000  # rows generated and written per parquet row group
 MODELS = [
-    "gpt-4-1106-preview", "gpt-4-0613", "gpt-3.5-turbo-0613", "claude-2.1", "claude-instant-1",
-    "llama-2-70b-chat", "mixtral-8x7b-instruct-v0.1", "vicuna-33b", "gemini-pro", "zephyr-7b-beta",
+    "gpt-4-1106-preview",
+    "gpt-4-0613",
+    "gpt-3.5-turbo-0613",
+    "claude-2.1",
+    "claude-instant-1",
+    "llama-2-70b-chat",
+    "mixtral-8x7b-instruct-v0.1",
+    "vicuna-33b",
+    "gemini-pro",
+    "zephyr-7b-beta",
 ]
 
 # Runs in a fresh interpreter: start the measured command, wait, report its wall time and the
@@ -67,8 +75,9 @@ def _text_pool(rng: np.random.Generator, size: int = 4_000_000) -> str:
     """A long run of pseudo-words to slice turns from: cheap, varied, not one repeated string."""
     letters = np.array(list("etaoinshrdlucmfwypvbgkjqxz"))
     weights = np.linspace(2.0, 0.2, len(letters))
-    words = ["".join(rng.choice(letters, size=rng.integers(1, 11), p=weights / weights.sum()))
-             for _ in range(3000)]
+    words = [
+        "".join(rng.choice(letters, size=rng.integers(1, 11), p=weights / weights.sum())) for _ in range(3000)
+    ]
     picks = rng.integers(0, len(words), size=size // 5)
     return " ".join(words[i] for i in picks)[:size]
 
@@ -77,7 +86,7 @@ def _turn_texts(rng: np.random.Generator, pool: str, count: int, median: float) 
     """`count` slices of the pool, log-normal lengths around `median` characters."""
     lengths = np.clip(rng.lognormal(np.log(median), 0.8, size=count), 1, 8000).astype(int)
     starts = rng.integers(0, len(pool) - 8001, size=count)
-    return [pool[s:s + n] for s, n in zip(starts.tolist(), lengths.tolist())]
+    return [pool[s : s + n] for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
 
 
 def _reply(rng: np.random.Generator, text: str) -> str | None:
@@ -100,15 +109,17 @@ def _chunk(rng: np.random.Generator, pool: str, first_id: int, rows: int) -> pa.
         columns["response_b"].append(json.dumps([_reply(rng, next(replies_b)) for _ in range(n)]))
     winner = rng.choice(3, size=rows, p=[0.35, 0.35, 0.30])
     pair = rng.choice(len(MODELS), size=(rows, 2))
-    return pa.table({
-        "id": pa.array(np.arange(first_id, first_id + rows, dtype=np.int64)),
-        "model_a": [MODELS[i] for i in pair[:, 0]],
-        "model_b": [MODELS[i] for i in pair[:, 1]],
-        **columns,
-        "winner_model_a": pa.array((winner == 0).astype(np.int64)),
-        "winner_model_b": pa.array((winner == 1).astype(np.int64)),
-        "winner_tie": pa.array((winner == 2).astype(np.int64)),
-    })
+    return pa.table(
+        {
+            "id": pa.array(np.arange(first_id, first_id + rows, dtype=np.int64)),
+            "model_a": [MODELS[i] for i in pair[:, 0]],
+            "model_b": [MODELS[i] for i in pair[:, 1]],
+            **columns,
+            "winner_model_a": pa.array((winner == 0).astype(np.int64)),
+            "winner_model_b": pa.array((winner == 1).astype(np.int64)),
+            "winner_tie": pa.array((winner == 2).astype(np.int64)),
+        }
+    )
 
 
 def generate(rows: int, path: Path, seed: int = SEED) -> Path:
@@ -135,7 +146,11 @@ def input_counts(path: Path) -> dict[str, int]:
     kept = table.filter(pc.not_equal(table["winner_tie"], 1))
     # The generator's prompts never contain '", "', so counting separators counts turns.
     separators = pc.sum(pc.count_substring(kept["prompt"], '", "')).as_py() or 0
-    return {"rows": table.num_rows, "rows_not_tie": kept.num_rows, "turns_not_tie": kept.num_rows + separators}
+    return {
+        "rows": table.num_rows,
+        "rows_not_tie": kept.num_rows,
+        "turns_not_tie": kept.num_rows + separators,
+    }
 
 
 # ---------------------------------------------------------------- running the two sides
@@ -145,7 +160,14 @@ def prefdata_command(source: Path, out_dir: Path) -> list[str]:
     """`prefdata convert SOURCE OUT_DIR` in a fresh interpreter (the package is not installed)."""
     if (REPO / "prefdata" / "cli" / "__main__.py").exists():
         return [sys.executable, "-m", "prefdata.cli", "convert", str(source), str(out_dir)]
-    return [sys.executable, "-c", "from prefdata.cli import main; main()", "convert", str(source), str(out_dir)]
+    return [
+        sys.executable,
+        "-c",
+        "from prefdata.cli import main; main()",
+        "convert",
+        str(source),
+        str(out_dir),
+    ]
 
 
 def recipe_command(source: Path, out_dir: Path) -> list[str]:
@@ -156,8 +178,12 @@ def recipe_command(source: Path, out_dir: Path) -> list[str]:
 def measure(command: list[str], log_stem: Path) -> dict[str, Any]:
     """Run `command` once under the wrapper with an empty datasets cache; wall time and peak RSS."""
     with tempfile.TemporaryDirectory(prefix="bench-hf-") as cache:
-        env = {**os.environ, "HF_DATASETS_CACHE": cache, "HF_HUB_OFFLINE": "1",
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+        env = {
+            **os.environ,
+            "HF_DATASETS_CACHE": cache,
+            "HF_HUB_OFFLINE": "1",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        }
         report = log_stem.with_suffix(".json")
         subprocess.run([sys.executable, "-c", _WRAPPER, str(report), *command], env=env, check=True)
     result = json.loads(report.read_text())
@@ -194,10 +220,17 @@ def run_side(side: str, source: Path, work: Path, repeat: int) -> dict[str, Any]
         got = measure(make(source, out_dir), work / f"{source.stem}-{side}-run{attempt}")
         walls.append(got["wall_s"])
         peaks.append(got["peak_rss_mb"])
-        print(f"  {side:<10} run {attempt + 1}/{repeat}: {got['wall_s']:.2f} s, {got['peak_rss_mb']:.0f} MB",
-              flush=True)
-    return {"side": side, "wall_s": statistics.median(walls), "wall_runs_s": walls,
-            "peak_rss_mb": max(peaks), **output_counts(out_dir)}
+        print(
+            f"  {side:<10} run {attempt + 1}/{repeat}: {got['wall_s']:.2f} s, {got['peak_rss_mb']:.0f} MB",
+            flush=True,
+        )
+    return {
+        "side": side,
+        "wall_s": statistics.median(walls),
+        "wall_runs_s": walls,
+        "peak_rss_mb": max(peaks),
+        **output_counts(out_dir),
+    }
 
 
 # ---------------------------------------------------------------- report
@@ -212,19 +245,24 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
         ratios["prefdata_memory_ratio"] = {
-            f"{large}/{small}": by[large, "prefdata"]["peak_rss_mb"] / by[small, "prefdata"]["peak_rss_mb"]}
+            f"{large}/{small}": by[large, "prefdata"]["peak_rss_mb"] / by[small, "prefdata"]["peak_rss_mb"]
+        }
     return ratios
 
 
 def print_table(results: list[dict[str, Any]], ratios: dict[str, Any]) -> None:
     """The side-by-side table and the ratios."""
-    header = f"{'rows':>8}  {'side':<10}  {'wall s':>8}  {'peak RSS MB':>11}  {'out rows':>9}  {'turns kept':>10}"
+    header = (
+        f"{'rows':>8}  {'side':<10}  {'wall s':>8}  {'peak RSS MB':>11}  {'out rows':>9}  {'turns kept':>10}"
+    )
     print(header)
     print("-" * len(header))
     for r in results:
-        print(f"{r['rows']:>8}  {r['side']:<10}  {r['wall_s']:>8.2f}  {r['peak_rss_mb']:>11.0f}  "
-              f"{r['output_rows']:>9}  {r['turns_kept']:>10}   (input: {r['turns_not_tie']} turns in "
-              f"{r['rows_not_tie']} non-tie rows)")
+        print(
+            f"{r['rows']:>8}  {r['side']:<10}  {r['wall_s']:>8.2f}  {r['peak_rss_mb']:>11.0f}  "
+            f"{r['output_rows']:>9}  {r['turns_kept']:>10}   (input: {r['turns_not_tie']} turns in "
+            f"{r['rows_not_tie']} non-tie rows)"
+        )
     for rows, value in ratios["speedup_recipe_over_prefdata"].items():
         print(f"speed-up at {rows} rows (recipe wall / prefdata wall): {value:.2f}x")
     for key, value in ratios.get("prefdata_memory_ratio", {}).items():
@@ -235,8 +273,13 @@ def environment() -> dict[str, Any]:
     """What the figures were measured on."""
     import datasets
 
-    return {"python": platform.python_version(), "platform": platform.platform(),
-            "cpus": os.cpu_count(), "datasets": datasets.__version__, "pyarrow": pa.__version__}
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "datasets": datasets.__version__,
+        "pyarrow": pa.__version__,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -253,11 +296,17 @@ def main(argv: list[str] | None = None) -> None:
         counts = input_counts(source)
         print(f"{rows} rows: {source} ({source.stat().st_size / 2**20:.0f} MiB)", flush=True)
         for side in ("trl-recipe", "prefdata"):
-            results.append({"rows": rows, **counts, **run_side(side, source, args.out.resolve(), args.repeat)})
+            results.append(
+                {"rows": rows, **counts, **run_side(side, source, args.out.resolve(), args.repeat)}
+            )
     ratios = summarise(results)
     print_table(results, ratios)
-    report = {"command": "python benchmarks/bench_convert.py " + " ".join(sys.argv[1:] if argv is None else argv),
-              "environment": environment(), "results": results, "ratios": ratios}
+    report = {
+        "command": "python benchmarks/bench_convert.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "environment": environment(),
+        "results": results,
+        "ratios": ratios,
+    }
     (args.out / "convert.json").write_text(json.dumps(report, indent=2) + "\n")
 
 

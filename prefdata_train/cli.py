@@ -187,3 +187,12 @@ def tiny_model_cmd(out, data_dir, hidden_size, layers, vocab_size, arch, seed) -
             seed=seed,
         )
     click.echo(f"tiny {arch} reward model (hidden {hidden_size}, {layers} layers) -> {path}")
+
+
+def _register_demo() -> None:
+    from prefdata_train.cli_demo import demo_cmd
+
+    main.add_command(demo_cmd)
+
+
+_register_demo()

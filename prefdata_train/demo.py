@@ -115,7 +115,7 @@ def _fit(out: Path, model_dir: Path, seed: int):
     from prefdata_train.reward_config import RewardConfig
 
     config = RewardConfig(
-        output_dir=str(out / "model"), num_train_epochs=2, per_device_train_batch_size=16,
+        output_dir=str(out / "model"), num_train_epochs=1, per_device_train_batch_size=16,
         per_device_eval_batch_size=32, learning_rate=1e-3, warmup_steps=10, logging_steps=10,
         eval_strategy="no", save_strategy="no", report_to="none", use_cpu=True, seed=seed,
         max_length=256, disable_tqdm=True,

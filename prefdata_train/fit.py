@@ -52,7 +52,7 @@ def check_model_source(model: Any) -> None:
         raise PrefdataError(
             "model path does not exist",
             where=text,
-            fix="pass a folder saved with `save_pretrained` (`prefdata-train tiny-model` makes one) or a Hub id",
+            fix="pass a `save_pretrained` folder (as `prefdata-train tiny-model` writes) or a Hub id",
         )
 
 
@@ -79,11 +79,16 @@ def write_run_files(log_history: list[dict[str, Any]], output_dir: str | Path) -
     return metrics, plot_training(log_history, out / PLOT_FILE)
 
 
-def _load_splits(data_dir: str | Path):
+def _load_splits(data_dir: str | Path) -> tuple[Any, str | None, Any]:
+    """The train split, and the held-out split's name and data (None when there is none)."""
     data = load_canonical(data_dir)
-    train = select_split(data, "train", str(data_dir))
-    pair_shape(train, f"{data_dir} [train]")
+    # A folder of one split (a single converted file) trains on it, whatever its name.
+    train_name = next(iter(data)) if len(data) == 1 else "train"
+    train = select_split(data, train_name, str(data_dir))
+    pair_shape(train, f"{data_dir} [{train_name}]")
     eval_name = eval_split_name(data)
+    if eval_name == train_name:
+        return train, None, None
     return train, eval_name, (data[eval_name] if eval_name else None)
 
 

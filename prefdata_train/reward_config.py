@@ -41,7 +41,10 @@ class RewardConfig(TrainingArguments):
     )
     bf16: bool | None = field(
         default=None,
-        metadata={"help": "Train in bfloat16 mixed precision; unset means on unless `fp16` is set."},
+        metadata={
+            "help": "Train in bfloat16 mixed precision; unset means on where a GPU supports it and `fp16` "
+            "is off (TRL turns it on everywhere, which fails on machines without a GPU)."
+        },
     )
 
     # The model.
@@ -116,7 +119,7 @@ class RewardConfig(TrainingArguments):
         if self.activation_checkpointing is None and self.gradient_checkpointing is None:
             self.activation_checkpointing = True
         if self.bf16 is None:
-            self.bf16 = not self.fp16
+            self.bf16 = default_bf16(fp16=self.fp16, use_cpu=self.use_cpu)
         if self.truncation_mode not in TRUNCATION_MODES:
             raise PrefdataError(
                 f"truncation_mode is {self.truncation_mode!r}",
@@ -132,3 +135,14 @@ class RewardConfig(TrainingArguments):
     def help(cls, name: str) -> str:
         """The help text of field `name` (the one place each field is documented)."""
         return cls.__dataclass_fields__[name].metadata.get("help", "")
+
+
+def default_bf16(*, fp16: bool, use_cpu: bool) -> bool:
+    """bf16 unless fp16 is asked for, and only where a GPU can run it."""
+    return not fp16 and not use_cpu and _gpu_supports_bf16()
+
+
+def _gpu_supports_bf16() -> bool:
+    import torch
+
+    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()

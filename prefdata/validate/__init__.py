@@ -10,13 +10,12 @@ also counts warnings), 1 otherwise, 2 when the input cannot be read.
 | --- | --- | --- |
 | `structure.shape` | error | columns or types fit none of the four shapes; splits differ in shape |
 | `structure.roles` | error | a message role other than system, user, assistant, tool |
-| `structure.turn_order` | error | assistant turn replying to nothing; prompt ends on an assistant turn before an
-  assistant completion; completion starts with a user/system turn |
+| `structure.turn_order` | error | assistant turn replying to nothing; prompt ending on assistant turn (1) |
 | `structure.tool_reply` | error | a tool message with no earlier tool call (or an unknown `tool_call_id`) |
 | `structure.tool_call` | error | a tool call with no name or whose `arguments` are not a JSON object |
-| `structure.tools_schema` | error | `tools` not JSON, not a list, a function without name or with bad `parameters` |
+| `structure.tools_schema` | error | `tools` not a JSON list; a function without name or bad `parameters` |
 | `structure.margin` | error | a `margin` that is NaN, infinite or not a number |
-| `content.empty` | error | chosen/rejected null, blank, no messages, or a message with neither text nor tool call |
+| `content.empty` | error | chosen/rejected null, blank, no messages, or a message with no text nor call |
 | `content.empty_prompt` | warning | an explicit prompt that is blank (or has a blank message) |
 | `content.identical` | error | chosen equal to rejected |
 | `content.prefix` | warning | one response a strict prefix of the other (an empty one included) |
@@ -26,12 +25,18 @@ also counts warnings), 1 otherwise, 2 when the input cannot be read.
 | `content.garbage` | warning | U+FFFD replacement characters or NUL bytes |
 | `content.tie` | info | a raw row the converter dropped as a tie |
 | `convert.dropped` | warning | a raw row the converter dropped for another reason (given in the excerpt) |
-| `splits.prompt_leak` | warning | an eval split's (test/eval/valid/dev) prompt also in a train split, per split pair |
+| `splits.prompt_leak` | warning | an eval split's prompt also in a train split (2), counted per split pair |
 | `tokens.too_long` | warning | prompt + response longer than `--max-length` tokens |
-| `tokens.identical_after_truncation` | error | chosen and rejected identical once cut to `--max-length` tokens |
+| `tokens.identical_after_truncation` | error | chosen and rejected identical once cut to `--max-length` |
 | `tokens.pad_is_eos` | warning | the tokenizer's pad token is its EOS token |
 | `tokens.no_chat_template` | error | conversational data, but the tokenizer has no chat template |
 | `tokens.template_error` | error | a row the chat template fails on, or renders without its tool calls |
+
+(1) before an assistant completion; also a completion starting with a user or system turn.
+(2) eval splits are those whose name has test, eval, valid or dev; train splits those whose
+name has train. For raw
+sources, rows are source rows, and `convert`'s drop reasons map to codes (`empty_response`
+to `content.empty`, `identical` to `content.identical`, `tie` to `content.tie`).
 
 Memory does not grow with the text: set-like checks (duplicates, contradictions, split
 leaks) keep 8-byte hashes per row; lengths are kept as histograms.

@@ -31,9 +31,16 @@ class BatchView:
         i = self.batch.schema.get_field_index(name)
         return self.batch.column(i) if i >= 0 else None
 
+    def side(self, name: str) -> pa.Array:
+        """A text column (`prompt`, `chosen`, `rejected`) that the shape says is there."""
+        col = self.column(name)
+        if col is None:
+            raise KeyError(f"batch has no `{name}` column")
+        return col
+
     def _texts(self, side: str) -> tuple[pa.Array, pa.Array]:
         if side not in self._text:
-            col = self.column(side)
+            col = self.side(side)
             if self.shape.format == "conversational" and not pa.types.is_null(col.type):
                 self._text[side] = conversation_text(col)
             else:
@@ -44,7 +51,7 @@ class BatchView:
     def messages(self, side: str) -> Messages:
         """Flattened messages of a conversational side."""
         if side not in self._messages:
-            self._messages[side] = Messages.of(self.column(side))
+            self._messages[side] = Messages.of(self.side(side))
         return self._messages[side]
 
     def key(self, side: str) -> pa.Array:

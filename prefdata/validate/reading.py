@@ -25,6 +25,8 @@ from prefdata.errors import SourceError
 
 BATCH_ROWS = 65_536
 DATA_SUFFIXES = (".parquet", ".jsonl", ".json", ".arrow", ".jsonl.gz", ".json.gz")
+# Files beside the data in a convert output or a datasets folder: never read as splits.
+NOT_DATA = frozenset({"prefdata.json", "rejects.jsonl", "dataset_info.json", "state.json", "dataset_dict.json"})
 
 
 @dataclass
@@ -40,7 +42,7 @@ class SplitInput:
         rows = rows or BATCH_ROWS
         pending: list[pa.RecordBatch] = []
         size = 0
-        for batch in self.open_batches():
+        for batch in self._checked_batches():
             pending.append(batch)
             size += batch.num_rows
             if size >= rows:
@@ -48,6 +50,13 @@ class SplitInput:
                 pending, size = [], 0
         if size:
             yield _merge(pending)
+
+    def _checked_batches(self) -> Iterator[pa.RecordBatch]:
+        """The source batches; a read error mid-file becomes a `SourceError` (exit status 2)."""
+        try:
+            yield from self.open_batches()
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise SourceError(f"cannot read split `{self.name}`: {exc}") from None
 
     def take(self, rows: np.ndarray) -> pa.RecordBatch:
         """The rows at the given 0-based indices (a re-scan that stops after the last one)."""
@@ -128,7 +137,9 @@ def _open_folder(p: Path) -> dict[str, SplitInput]:
         return {n: _open_saved(p / n, n) for n in names}
     if (p / "state.json").is_file():
         return {"train": _open_saved(p, "train")}
-    files = sorted(f for f in p.rglob("*") if f.is_file() and f.name.endswith(DATA_SUFFIXES))
+    files = sorted(
+        f for f in p.rglob("*") if f.is_file() and f.name.endswith(DATA_SUFFIXES) and f.name not in NOT_DATA
+    )
     grouped: dict[str, list[Path]] = {}
     for f in files:
         grouped.setdefault(_split_of(f.name), []).append(f)

@@ -57,8 +57,7 @@ def run_checks(data: CanonicalInput, *, raw: bool = False, token_check: Any = No
             check.end_split(split, sink)
     for check in checks:
         check.finish(sink)
-    shape = next(iter(shapes.values()), None)
-    return RunResult(sink, shape, lengths.split_stats())
+    return RunResult(sink, next(iter(shapes.values()), None), lengths.split_stats())
 
 
 def _shapes(data: CanonicalInput, sink: FindingSink) -> dict[str, Shape]:

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from cli_data import write_conversational, write_standard
 from click.testing import CliRunner
-from datasets import load_from_disk
+from datasets import Dataset, load_from_disk
 from transformers import AutoModelForSequenceClassification, pipeline
 
 import prefdata_train.fit as fit_module
+from prefdata.errors import SourceError
+from prefdata_train.canonical import load_canonical, pair_shape, pair_texts
 from prefdata_train.cli import main
 from prefdata_train.fit import FitResult
 
@@ -102,6 +104,20 @@ def test_fit_resumes_from_the_last_checkpoint(fitted, data_dir, tiny_model_dir, 
     history = json.loads((copy / "metrics.json").read_text())
     # Only step 6 is trained now; steps 1-5 come back from the checkpoint's state.
     assert [e["step"] for e in history if "loss" in e] == [1, 2, 3, 4, 5, 6]
+
+
+def test_fit_on_conversational_data_without_eval_split(tmp_path, tiny_model_dir):
+    data = write_conversational(tmp_path / "conv", n=6)
+    out = tmp_path / "model"
+    result = invoke(
+        "fit", data, "--model", tiny_model_dir, "--output-dir", out, "--max-steps", 2, "--resume", *FAST
+    )
+    assert result.exit_code == 0, result.output
+    assert "no checkpoint in" in result.output  # --resume with nothing to resume from says so
+    history = json.loads((out / "metrics.json").read_text())
+    assert [e["step"] for e in history if "loss" in e] == [1, 2]
+    assert not any(key.startswith("eval_") for entry in history for key in entry)
+    assert AutoModelForSequenceClassification.from_pretrained(out).config.num_labels == 1
 
 
 def fake_fit(seen: dict):
@@ -246,6 +262,20 @@ def test_tiny_model_builds_a_loadable_model_from_the_data(tmp_path):
         1,
     )
     assert model.config.num_labels == 1
+
+
+def test_tokenizer_texts_include_messages_and_tool_calls(tmp_path):
+    texts = list(pair_texts(load_canonical(write_conversational(tmp_path / "conv", n=4))))
+    assert "What is the capital of France?" in texts  # prompt message
+    assert "Paris is the capital." in texts and "I do not know." in texts  # chosen / rejected
+    assert '{"city": "Paris"}' in texts and "lookup" in texts  # a tool call's name and arguments
+
+
+def test_columns_outside_the_four_shapes_are_unusable(tmp_path):
+    path = tmp_path / "mixed"
+    Dataset.from_dict({"prompt": ["p"], "chosen": ["c"], "rejected": [3]}).save_to_disk(str(path))
+    with pytest.raises(SourceError, match="all strings or all message lists"):
+        pair_shape(load_canonical(path)["train"], str(path))
 
 
 @pytest.mark.parametrize(

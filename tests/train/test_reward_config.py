@@ -13,7 +13,6 @@ SHARED = [
     "learning_rate",
     "logging_steps",
     "gradient_checkpointing",
-    "bf16",
     "model_init_kwargs",
     "chat_template_path",
     "disable_dropout",
@@ -34,6 +33,18 @@ def test_defaults_match_trl(tmp_path):
         theirs = trl.RewardConfig(output_dir=str(tmp_path), use_cpu=True, report_to="none")
     assert {k: getattr(ours, k) for k in SHARED} == {k: getattr(theirs, k) for k in SHARED}
     assert ours.learning_rate == 1e-4 and ours.max_length == 1024 and ours.truncation_mode == "filter"
+
+
+def test_bf16_defaults_on_only_where_a_gpu_supports_it(tmp_path, monkeypatch):
+    import prefdata_train.reward_config as module
+
+    # TRL turns bf16 on everywhere; ours only where it can run, so a CPU-only fit starts.
+    assert RewardConfig(output_dir=str(tmp_path), use_cpu=True, report_to="none").bf16 is False
+    assert module.default_bf16(fp16=False, use_cpu=False) == module._gpu_supports_bf16()
+    monkeypatch.setattr(module, "_gpu_supports_bf16", lambda: True)
+    assert module.default_bf16(fp16=False, use_cpu=False) is True
+    assert module.default_bf16(fp16=True, use_cpu=False) is False
+    assert module.default_bf16(fp16=False, use_cpu=True) is False
 
 
 def test_every_field_of_ours_has_help_and_docstring_does_not_repeat_it():
@@ -62,6 +73,8 @@ def test_exported_names():
         "RewardTrainer",
         "build_tiny_model",
         "compute_rewards",
+        "evaluate",
+        "fit",
         "load_reward_model",
         "preference_loss",
         "tokenize_pairs",

@@ -53,3 +53,20 @@ def test_canonical_columns_are_not_raw(write):
     from tests.validate.conftest import clean_standard
 
     assert not is_raw(write(clean_standard()))
+
+
+@pytest.mark.skipif(not HH.exists(), reason="real sample not present")
+def test_cli_with_spec_on_raw_source(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from prefdata.cli.validate import validate_cmd
+    from prefdata.layouts import SPECS_DIR
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(validate_cmd, [str(HH), "--spec", str(SPECS_DIR / "hh-rlhf.yaml"), "--json"])
+    assert result.exit_code == 1
+    found = {f["code"]: f for f in json.loads(result.output)["findings"]}
+    assert found["content.empty"]["count"] == 4 and found["content.prefix"]["count"] == 5
+    assert list(tmp_path.iterdir()) == []

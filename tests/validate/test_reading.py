@@ -45,3 +45,21 @@ def test_batches_across_row_groups_keep_row_numbers(tmp_path, monkeypatch):
     assert [e.row for e in report.finding("content.identical").examples] == [8]
     duplicate = report.finding("content.duplicate").examples[0]
     assert (duplicate.row, duplicate.excerpt) == (7, rows[1]["chosen"])
+
+
+def test_convert_side_files_are_not_splits(tmp_path):
+    pq.write_table(pa.Table.from_pylist(clean_standard()), tmp_path / "train.parquet")
+    (tmp_path / "rejects.jsonl").write_text('{"split": "train", "source_row": 3, "reason": "tie", "detail": ""}\n')
+    assert list(validate(tmp_path).splits) == ["train"]
+
+
+def test_corrupt_arrow_file_is_a_source_error(write):
+    import pytest
+
+    from prefdata.errors import SourceError
+
+    folder = write(clean_standard(50))
+    arrow = next(folder.rglob("*.arrow"))
+    arrow.write_bytes(arrow.read_bytes()[:400])
+    with pytest.raises(SourceError):
+        validate(folder)

@@ -76,7 +76,7 @@ class ContentCheck(Check):
 
 
 def _empty_rows(view: BatchView, side: str) -> np.ndarray:
-    if view.shape.format == "conversational" and not pa.types.is_null(view.column(side).type):
+    if view.shape.format == "conversational" and not pa.types.is_null(view.side(side).type):
         return view.messages(side).empty_rows()
     blank = pc.utf8_length(pc.utf8_trim_whitespace(view.content(side)))
     return pc.equal(blank, 0).to_numpy(zero_copy_only=False)

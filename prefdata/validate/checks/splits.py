@@ -60,7 +60,7 @@ def prompt_hashes(view: BatchView) -> np.ndarray:
     if "prompt" in view.shape.sides:
         return hash_strings(normalise_space(view.key("prompt")))
     if view.shape.format == "conversational":
-        return hash_strings(normalise_space(without_last(view.column("chosen"))))
+        return hash_strings(normalise_space(without_last(view.side("chosen"))))
     return _common_prefix_hashes(view.key("chosen"), view.key("rejected"))
 
 

@@ -102,7 +102,10 @@ class TokenCheck(Check):
         for side, values in texts.items():
             special = special and side == "prompt"
             if getattr(self.tok, "is_fast", False):
-                enc = self.tok.backend_tokenizer.encode_batch(values, add_special_tokens=special)
+                backend = self.tok.backend_tokenizer
+                # encode_batch_fast skips character offsets, which lengths and ids do not need
+                encode = getattr(backend, "encode_batch_fast", backend.encode_batch)
+                enc = encode(values, add_special_tokens=special)
                 encodings[side] = enc
                 lengths[side] = np.fromiter((len(e) for e in enc), dtype=np.int64, count=len(enc))
             else:

@@ -121,4 +121,4 @@ def _unanswered(view: BatchView, i: int, sides: tuple[str, ...]) -> tuple[str, s
 
 
 def _row_messages(view: BatchView, side: str, i: int) -> list[dict[str, Any]]:
-    return view.column(side)[i].as_py() or []
+    return view.side(side)[i].as_py() or []

@@ -1,0 +1,28 @@
+"""`prefdata-train demo`: the main job, offline, reaches its held-out accuracy target."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from prefdata_train.cli import main
+
+
+def test_demo_runs_every_step_and_reaches_target(tmp_path):
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(main, ["demo", str(out)])
+    assert result.exit_code == 0, result.output
+    for step in range(1, 7):
+        assert f"[{step}/6]" in result.output
+    summary = json.loads((out / "demo.json").read_text())
+    assert summary["heldout_accuracy"] >= 0.85 and summary["heldout_pairs"] > 200
+    # the generated source carries the arena traps, and the converter accounted for them
+    assert summary["dropped"].get("tie", 0) > 0 and summary["dropped"].get("empty_response", 0) > 0
+    assert summary["rows_in"] == summary["rows_out"] + sum(summary["dropped"].values())
+    for artefact in ("converted/prefdata.json", "validation.json", "tiny-model/config.json",
+                     "model/config.json", "model/README.md", "model/metrics.json", "model/training.png",
+                     "reward-distribution.png"):
+        assert (out / artefact).exists(), artefact
+    again = CliRunner().invoke(main, ["demo", str(out)])
+    assert again.exit_code == 2 and "--overwrite" in again.output

@@ -1,0 +1,13 @@
+"""Every check code is documented in the package docstring's table, and only those."""
+
+from __future__ import annotations
+
+import re
+
+import prefdata.validate
+from prefdata.validate.codes import CHECKS
+
+
+def test_docstring_table_lists_every_code_with_its_severity():
+    rows = re.findall(r"^\| `([a-z_.]+)` \| (\w+) \|", prefdata.validate.__doc__, re.M)
+    assert dict(rows) == {code: info.severity for code, info in CHECKS.items()}
