@@ -33,10 +33,19 @@ _EMPTY_SCHEMA = pa.schema([("chosen", pa.string()), ("rejected", pa.string()), (
 class ConvertResult:
     """What `convert` returns: the canonical data, the manifest, and every dropped row."""
 
-    dataset: Any  # datasets.DatasetDict
     manifest: Manifest
+    in_memory: Any = None  # the DatasetDict when nothing was written
     kept_rejects: list[Reject] = field(default_factory=list)
     out_dir: Path | None = None
+
+    @property
+    def dataset(self) -> Any:
+        """The canonical `DatasetDict` (loaded memory-mapped, on first use, when it was written)."""
+        if self.in_memory is None and self.out_dir is not None:
+            import datasets
+
+            self.in_memory = datasets.load_from_disk(str(self.out_dir))
+        return self.in_memory
 
     @property
     def rejects(self) -> list[Reject]:
@@ -123,7 +132,7 @@ def convert(source: Any, out_dir: str | Path | None = None, *, spec: LayoutSpec 
             manifest.splits[name] = _convert_split(split_src, RowConverter(layout, options, src.columns), sink, progress)
         _describe_output(manifest, sink.schema)
         dataset = sink.finish(manifest)
-    return ConvertResult(dataset=dataset, manifest=manifest, kept_rejects=sink.rejects, out_dir=sink.path)
+    return ConvertResult(manifest=manifest, in_memory=dataset, kept_rejects=sink.rejects, out_dir=sink.path)
 
 
 def _convert_split(src: SplitSource, converter: RowConverter, sink: _Sink, progress: bool) -> SplitReport:
@@ -290,9 +299,7 @@ class _DiskSink(_Sink):
             self.writer.write(split, table)
 
     def finish(self, manifest: Manifest) -> Any:
-        import datasets
-
         for split in self.pending_empty:
             self.writer.write(split, (self.schema or _EMPTY_SCHEMA).empty_table())
-        path = self.writer.commit(manifest.model_dump_json(indent=2))
-        return datasets.load_from_disk(str(path))
+        self.writer.commit(manifest.model_dump_json(indent=2))
+        return None  # ConvertResult.dataset loads it when asked

@@ -28,7 +28,6 @@ from types import TracebackType
 
 import orjson
 import pyarrow as pa
-from datasets import Features
 
 from prefdata.errors import OutputError
 
@@ -210,6 +209,8 @@ def with_features_metadata(schema: pa.Schema) -> pa.Schema:
 
 
 def _features(schema: pa.Schema) -> dict:
+    from datasets import Features  # imported here: only needed once, at commit
+
     return Features.from_arrow_schema(schema.remove_metadata()).to_dict()
 
 

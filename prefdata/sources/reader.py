@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -9,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from prefdata.errors import SourceError
-from prefdata.sources import memory
 from prefdata.sources.files import (
     SUPPORTED_EXTENSIONS,
     check_file,
@@ -32,7 +33,9 @@ def open_source(source: Any, *, split: str | None = None, subset: str | None = N
     Nothing is read but a sample of the first split (for `columns`) and the cheap metadata.
     `split` keeps only that split; `subset` picks a config of a Hub dataset.
     """
-    if memory.is_in_memory(source):
+    if _is_in_memory(source):
+        from prefdata.sources import memory
+
         _require_no_subset(subset, "in-memory dataset")
         description = f"in-memory {type(source).__name__}"
         splits = memory.in_memory_splits(source, description)
@@ -92,6 +95,8 @@ def _open_hub(name: str, split: str | None, subset: str | None) -> Source:
             where=name,
             fix=f"pass a file ({', '.join(SUPPORTED_EXTENSIONS)}), a folder, or a Hub id like org/name",
         )
+    from prefdata.sources import memory
+
     loaded = memory._load_with_datasets(name, subset, split)
     description = f"hub:{name}" + (f" ({subset})" if subset else "")
     splits = memory.in_memory_splits(loaded, description)
@@ -126,3 +131,12 @@ def _require_no_subset(subset: str | None, where: str) -> None:
             where=where,
             fix="drop --subset (it selects a config of a Hub dataset)",
         )
+
+
+def _is_in_memory(source: object) -> bool:
+    # a `datasets` object cannot exist before `datasets` is imported: skip its (slow) import for files
+    if "datasets" not in sys.modules:
+        return False
+    from prefdata.sources import memory
+
+    return memory.is_in_memory(source)

@@ -20,6 +20,10 @@ from prefdata.transforms.messages import json_text
 from prefdata.transforms.shape import check_pair, derive_prompt, is_plain_text, to_columns
 
 
+# encodings whose pairs follow from the preference columns alone, without the responses
+SIGNAL_ONLY = frozenset({"paired", "one_hot", "label", "index", "signed"})
+
+
 class RowConverter:
     """Converts rows of one split under one spec and one set of options."""
 
@@ -44,8 +48,15 @@ class RowConverter:
                 [lambda p=p: self.build_sides(row, p.prompt, p.chosen, p.rejected, Choice(0, 1, p.margin, p.tie),
                                               index)
                  for p in tree_pairs(row, self.spec.preference, self.options, key)])
-        ex = read_example(row, self.spec)
-        choices = self.encode(row, self.spec.preference, ex, self.options, key)
+        if self.spec.preference.encoding in SIGNAL_ONLY:
+            # the signal alone decides: drop ties before parsing any text (a third of arena rows)
+            choices = self.encode(row, self.spec.preference, None, self.options, key)
+            if self.options.ties == "drop" and all(c.tie for c in choices):
+                raise Drop(choices[0].tie or "tie")
+            ex = read_example(row, self.spec)
+        else:
+            ex = read_example(row, self.spec)
+            choices = self.encode(row, self.spec.preference, ex, self.options, key)
         return self._first_or_drop([lambda c=c: self.build(row, ex, c, index) for c in choices])
 
     def _first_or_drop(self, builders: list[Callable[[], dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -26,7 +26,9 @@ from prefdata.errors import SourceError
 BATCH_ROWS = 65_536
 DATA_SUFFIXES = (".parquet", ".jsonl", ".json", ".arrow", ".jsonl.gz", ".json.gz")
 # Files beside the data in a convert output or a datasets folder: never read as splits.
-NOT_DATA = frozenset({"prefdata.json", "rejects.jsonl", "dataset_info.json", "state.json", "dataset_dict.json"})
+NOT_DATA = frozenset(
+    {"prefdata.json", "rejects.jsonl", "dataset_info.json", "state.json", "dataset_dict.json"}
+)
 
 
 @dataclass
@@ -173,7 +175,10 @@ def _open_file(f: Path, name: str) -> SplitInput:
     try:
         if suffix == "parquet":
             schema = pq.read_schema(f)
-            return SplitInput(name, schema, lambda: pq.ParquetFile(f).iter_batches(BATCH_ROWS))
+            # pre_buffer caches column chunks ahead and grows with the file: keep memory flat
+            return SplitInput(
+                name, schema, lambda: pq.ParquetFile(f, pre_buffer=False).iter_batches(BATCH_ROWS)
+            )
         if suffix == "arrow":
             return _open_arrow(f, name)
         if suffix in ("jsonl", "json"):

@@ -49,7 +49,9 @@ def test_batches_across_row_groups_keep_row_numbers(tmp_path, monkeypatch):
 
 def test_convert_side_files_are_not_splits(tmp_path):
     pq.write_table(pa.Table.from_pylist(clean_standard()), tmp_path / "train.parquet")
-    (tmp_path / "rejects.jsonl").write_text('{"split": "train", "source_row": 3, "reason": "tie", "detail": ""}\n')
+    (tmp_path / "rejects.jsonl").write_text(
+        '{"split": "train", "source_row": 3, "reason": "tie", "detail": ""}\n'
+    )
     assert list(validate(tmp_path).splits) == ["train"]
 
 
