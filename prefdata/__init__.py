@@ -1,9 +1,9 @@
 """prefdata: detect, normalise and validate preference data.
 
-    >>> import prefdata
-    >>> result = prefdata.convert("hh-rlhf-test.jsonl.gz", "out/")   # doctest: +SKIP
-    >>> result.manifest.splits["train"].dropped                        # doctest: +SKIP
-    {'empty_response': 4, ...}
+>>> import prefdata
+>>> result = prefdata.convert("hh-rlhf-test.jsonl.gz", "out/")   # doctest: +SKIP
+>>> result.manifest.splits["train"].dropped                        # doctest: +SKIP
+{'empty_response': 4, ...}
 """
 
 from prefdata._version import __version__

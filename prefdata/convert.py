@@ -59,8 +59,9 @@ class ConvertResult:
             return [Reject.model_validate(orjson.loads(line)) for line in fh if line.strip()]
 
 
-def detect(source: Any, *, split: str | None = None, subset: str | None = None,
-           sample_size: int = 200) -> DetectionResult:
+def detect(
+    source: Any, *, split: str | None = None, subset: str | None = None, sample_size: int = 200
+) -> DetectionResult:
     """Detect the layout of a path, Hub id or in-memory dataset, with the evidence."""
     src = open_source(source, split=split, subset=subset)
     return _detect(src, sample_size)
@@ -71,14 +72,19 @@ def _detect(src: Source, sample_size: int = 200) -> DetectionResult:
     return detect_layout(src.columns, first.sample(sample_size), builtin_specs())
 
 
-def resolve_spec(spec: LayoutSpec | str | Path | None, src: Source) -> tuple[LayoutSpec, DetectionResult | None]:
+def resolve_spec(
+    spec: LayoutSpec | str | Path | None, src: Source
+) -> tuple[LayoutSpec, DetectionResult | None]:
     """The spec to apply: given (object, file or built-in name) or detected."""
     if isinstance(spec, LayoutSpec):
         return spec, None
     if spec is not None:
         path = Path(spec)
-        return (load_spec(path) if path.suffix in (".yaml", ".yml", ".json") or path.exists()
-                else builtin_spec(str(spec))), None
+        return (
+            load_spec(path)
+            if path.suffix in (".yaml", ".yml", ".json") or path.exists()
+            else builtin_spec(str(spec))
+        ), None
     found = _detect(src)
     return builtin_spec(found.layout), found
 
@@ -90,7 +96,8 @@ def check_columns(spec: LayoutSpec, src: Source) -> None:
         raise SpecError(
             f"layout `{spec.name}` needs column(s) {', '.join(f'`{c}`' for c in missing)}, which the source "
             f"lacks (it has {', '.join(f'`{c}`' for c in src.columns)})",
-            where=src.description, fix="check the spec's `match.columns`, or let prefdata detect the layout",
+            where=src.description,
+            fix="check the spec's `match.columns`, or let prefdata detect the layout",
         )
 
 
@@ -100,16 +107,28 @@ def check_options(spec: LayoutSpec, options: ConvertOptions) -> None:
         return
     pref = spec.preference
     if not isinstance(pref, Index):
-        raise SpecError(f"--axis {options.axis!r} given, but layout `{spec.name}` has a single preference axis",
-                        fix="drop --axis")
+        raise SpecError(
+            f"--axis {options.axis!r} given, but layout `{spec.name}` has a single preference axis",
+            fix="drop --axis",
+        )
     if options.axis not in pref.axes:
-        raise SpecError(f"unknown axis {options.axis!r} for layout `{spec.name}`",
-                        fix=f"use one of: {', '.join(pref.axes)}")
+        raise SpecError(
+            f"unknown axis {options.axis!r} for layout `{spec.name}`",
+            fix=f"use one of: {', '.join(pref.axes)}",
+        )
 
 
-def convert(source: Any, out_dir: str | Path | None = None, *, spec: LayoutSpec | str | Path | None = None,
-            options: ConvertOptions | None = None, split: str | None = None, subset: str | None = None,
-            overwrite: bool = False, progress: bool = False) -> ConvertResult:
+def convert(
+    source: Any,
+    out_dir: str | Path | None = None,
+    *,
+    spec: LayoutSpec | str | Path | None = None,
+    options: ConvertOptions | None = None,
+    split: str | None = None,
+    subset: str | None = None,
+    overwrite: bool = False,
+    progress: bool = False,
+) -> ConvertResult:
     """Convert a preference source into the canonical dataset.
 
     `source` is a file, a folder, a `save_to_disk` folder, a Hub id, or an in-memory
@@ -123,13 +142,22 @@ def convert(source: Any, out_dir: str | Path | None = None, *, spec: LayoutSpec 
     check_columns(layout, src)
     check_options(layout, options)
     manifest = Manifest(
-        prefdata_version=__version__, source=src.description, source_fingerprint=src.fingerprint,
-        layout=layout.name, spec=layout, options=options, detection=detection, format="", prompt="",
+        prefdata_version=__version__,
+        source=src.description,
+        source_fingerprint=src.fingerprint,
+        layout=layout.name,
+        spec=layout,
+        options=options,
+        detection=detection,
+        format="",
+        prompt="",
     )
     sink = _DiskSink(out_dir, overwrite) if out_dir is not None else _MemorySink()
     with sink:
         for name, split_src in src.splits.items():
-            manifest.splits[name] = _convert_split(split_src, RowConverter(layout, options, src.columns), sink, progress)
+            manifest.splits[name] = _convert_split(
+                split_src, RowConverter(layout, options, src.columns), sink, progress
+            )
         _describe_output(manifest, sink.schema)
         dataset = sink.finish(manifest)
     return ConvertResult(manifest=manifest, in_memory=dataset, kept_rejects=sink.rejects, out_dir=sink.path)
@@ -153,8 +181,9 @@ def _convert_split(src: SplitSource, converter: RowConverter, sink: _Sink, progr
         except Drop as drop:
             dropped[drop.reason] += len(indices)
             for i in indices:  # a dropped tree rejects every row it was built from
-                sink.reject({"split": src.name, "source_row": i, "reason": drop.reason,
-                             "detail": drop.detail})
+                sink.reject(
+                    {"split": src.name, "source_row": i, "reason": drop.reason, "detail": drop.detail}
+                )
             continue
         except RowError as exc:
             exc.where = f"{src.origin}, split {src.name}, {exc.where}"
@@ -172,8 +201,9 @@ def _convert_split(src: SplitSource, converter: RowConverter, sink: _Sink, progr
     return report
 
 
-def _units(src: SplitSource, converter: RowConverter,
-           progress: bool) -> Iterator[tuple[list[int], dict[str, Any] | Drop, int]]:
+def _units(
+    src: SplitSource, converter: RowConverter, progress: bool
+) -> Iterator[tuple[list[int], dict[str, Any] | Drop, int]]:
     """What `_convert_split` converts: (input rows it accounts for, the row or why it is dropped, its index).
 
     Each row is its own unit, except in a flat message table: there the whole split is read
@@ -193,8 +223,10 @@ def _units(src: SplitSource, converter: RowConverter,
         yield indices, tree, indices[0]
     for index in (i for i in range(len(rows)) if i not in in_tree):
         row = rows[index]
-        detail = (f"parent {row.get('parent_id')!r} of message {row.get('message_id')!r} "
-                  "is not reachable from a root message in this split")
+        detail = (
+            f"parent {row.get('parent_id')!r} of message {row.get('message_id')!r} "
+            "is not reachable from a root message in this split"
+        )
         yield [index], Drop("orphan_message", detail), index
 
 

@@ -36,12 +36,15 @@ CHECKS: dict[str, Callable[[Any, ValueCheck], bool]] = {
     "messages": lambda v, c: _is_messages(v),
     "sharegpt": lambda v, c: _is_messages(v, "from"),
     "json_messages": lambda v, c: _is_messages(_json(v)),
-    "json_turns": lambda v, c: isinstance(j := _json(v), list) and all(t is None or isinstance(t, str) for t in j),
+    "json_turns": lambda v, c: (
+        isinstance(j := _json(v), list) and all(t is None or isinstance(t, str) for t in j)
+    ),
     "hh_text": lambda v, c: isinstance(v, str) and "\n\nHuman:" in v and "\n\nAssistant:" in v,
     "extra_id_text": lambda v, c: isinstance(v, str),
     "struct": lambda v, c: isinstance(v, dict) and all(f in v for f in c.fields),
-    "list_of_struct": lambda v, c: isinstance(v, list) and all(
-        isinstance(i, dict) and all(f in i for f in c.fields) for i in v),
+    "list_of_struct": lambda v, c: (
+        isinstance(v, list) and all(isinstance(i, dict) and all(f in i for f in c.fields) for i in v)
+    ),
     "one_of": lambda v, c: v in c.values or str(v) in {str(x) for x in c.values},
 }
 
@@ -74,19 +77,26 @@ def _run_check(check: ValueCheck, sample: Sequence[dict[str, Any]]) -> tuple[boo
     return True, f"{label} ({len(values) - len(bad)}/{len(values)} sampled)"
 
 
-def detect_layout(columns: Sequence[str], sample: Sequence[dict[str, Any]],
-                  specs: Sequence[LayoutSpec]) -> DetectionResult:
+def detect_layout(
+    columns: Sequence[str], sample: Sequence[dict[str, Any]], specs: Sequence[LayoutSpec]
+) -> DetectionResult:
     """The best-fitting spec, with the runner-up and the evidence; refuses non-preference data."""
     scores = sorted((score_spec(s, columns, sample) for s in specs), key=lambda s: -s.score)
     best = scores[0] if scores else None
     if best is None or best.score <= 0:
-        raise DetectionError(_refusal(columns, scores), where="detect",
-                             fix="describe the layout in a spec file and pass --spec FILE")
+        raise DetectionError(
+            _refusal(columns, scores),
+            where="detect",
+            fix="describe the layout in a spec file and pass --spec FILE",
+        )
     rest = scores[1:]
     runner = next((s for s in rest if s.score > 0), None) or max(
-        rest, key=lambda s: len(s.matched) - len(s.failed), default=None)
+        rest, key=lambda s: len(s.matched) - len(s.failed), default=None
+    )
     reason = f"{best.name}: " + "; ".join(best.matched)
-    return DetectionResult(layout=best.name, runner_up=runner, scores=scores, columns=list(columns), reason=reason)
+    return DetectionResult(
+        layout=best.name, runner_up=runner, scores=scores, columns=list(columns), reason=reason
+    )
 
 
 def _refusal(columns: Sequence[str], scores: Sequence[LayoutScore]) -> str:
@@ -100,5 +110,7 @@ def _refusal(columns: Sequence[str], scores: Sequence[LayoutScore]) -> str:
         kind = "no known preference layout matches"
     near = max(scores, key=lambda s: len(s.matched) - len(s.failed), default=None)
     hint = f"; nearest layout `{near.name}` failed: {'; '.join(near.failed[:3])}" if near else ""
-    return (f"not preference data: {kind}. Found columns {found}; expected two or more responses "
-            f"to one prompt and a preference signal (e.g. `chosen`/`rejected`){hint}")
+    return (
+        f"not preference data: {kind}. Found columns {found}; expected two or more responses "
+        f"to one prompt and a preference signal (e.g. `chosen`/`rejected`){hint}"
+    )

@@ -12,7 +12,9 @@ from prefdata.cli._errors import user_errors
 @click.command("demo")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--overwrite", is_flag=True, help="Replace OUT_DIR if an earlier demo wrote it.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the data, the model and training.")
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed for the data, the model and training."
+)
 def demo_cmd(out_dir: Path, overwrite: bool, seed: int) -> None:
     """Generate a raw arena-style source, convert, validate, build a tiny model, fit and evaluate."""
     from prefdata_train.demo import run_demo

@@ -48,14 +48,22 @@ def prepare_out_dir(out_dir: Path, overwrite: bool) -> None:
         if not overwrite:
             raise OutputError("output folder already exists", where=str(out_dir), fix="pass --overwrite")
         if not (out_dir / MARKER).exists() and not (out_dir / "raw").exists():
-            raise OutputError("refusing to overwrite a folder the demo did not write", where=str(out_dir),
-                              fix="choose another folder")
+            raise OutputError(
+                "refusing to overwrite a folder the demo did not write",
+                where=str(out_dir),
+                fix="choose another folder",
+            )
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
-def run_demo(out_dir: str | Path, *, echo: Callable[[str], None] = lambda s: None, overwrite: bool = False,
-             seed: int = 0) -> DemoResult:
+def run_demo(
+    out_dir: str | Path,
+    *,
+    echo: Callable[[str], None] = lambda s: None,
+    overwrite: bool = False,
+    seed: int = 0,
+) -> DemoResult:
     """Run the whole pipeline into `out_dir`, reporting each step through `echo`."""
     import prefdata
     from prefdata.cli.summary import convert_summary
@@ -73,16 +81,27 @@ def run_demo(out_dir: str | Path, *, echo: Callable[[str], None] = lambda s: Non
     model_dir = _tiny_model(out, seed)
     echo("[5/6] fitting the reward model")
     fitted = _fit(out, model_dir, seed)
-    echo(f"      {fitted.global_step} steps; model, model card, metrics.json, training.png in {out / 'model'}")
+    echo(
+        f"      {fitted.global_step} steps; model, model card, metrics.json, training.png in {out / 'model'}"
+    )
     echo("[6/6] evaluating on the held-out test split")
     report = _evaluate(out)
     summary = converted.manifest.summary()
-    result = DemoResult(out_dir=str(out), rows_in=summary["rows_in"], rows_out=summary["rows_out"],
-                        dropped=summary["dropped"], validation_errors=errors, train_steps=fitted.global_step,
-                        heldout_pairs=report.n_pairs, heldout_accuracy=report.accuracy)
+    result = DemoResult(
+        out_dir=str(out),
+        rows_in=summary["rows_in"],
+        rows_out=summary["rows_out"],
+        dropped=summary["dropped"],
+        validation_errors=errors,
+        train_steps=fitted.global_step,
+        heldout_pairs=report.n_pairs,
+        heldout_accuracy=report.accuracy,
+    )
     (out / MARKER).write_text(result.model_dump_json(indent=2) + "\n")
-    echo(f"held-out accuracy: {report.accuracy:.3f} on {report.n_pairs} pairs "
-         f"(target {result.target_accuracy}); mean reward gap {report.mean_gap:.3f}")
+    echo(
+        f"held-out accuracy: {report.accuracy:.3f} on {report.n_pairs} pairs "
+        f"(target {result.target_accuracy}); mean reward gap {report.mean_gap:.3f}"
+    )
     return result
 
 
@@ -106,8 +125,9 @@ def _tiny_model(out: Path, seed: int) -> Path:
     from prefdata_train.tiny_model import build_tiny_model
 
     data = datasets.load_from_disk(str(out / "converted"))
-    return build_tiny_model(out / "tiny-model", pair_texts(data), vocab_size=800, hidden_size=64,
-                            num_layers=2, seed=seed)
+    return build_tiny_model(
+        out / "tiny-model", pair_texts(data), vocab_size=800, hidden_size=64, num_layers=2, seed=seed
+    )
 
 
 def _fit(out: Path, model_dir: Path, seed: int):
@@ -115,10 +135,20 @@ def _fit(out: Path, model_dir: Path, seed: int):
     from prefdata_train.reward_config import RewardConfig
 
     config = RewardConfig(
-        output_dir=str(out / "model"), num_train_epochs=1, per_device_train_batch_size=16,
-        per_device_eval_batch_size=32, learning_rate=1e-3, warmup_steps=10, logging_steps=10,
-        eval_strategy="no", save_strategy="no", report_to="none", use_cpu=True, seed=seed,
-        max_length=256, disable_tqdm=True,
+        output_dir=str(out / "model"),
+        num_train_epochs=1,
+        per_device_train_batch_size=16,
+        per_device_eval_batch_size=32,
+        learning_rate=1e-3,
+        warmup_steps=10,
+        logging_steps=10,
+        eval_strategy="no",
+        save_strategy="no",
+        report_to="none",
+        use_cpu=True,
+        seed=seed,
+        max_length=256,
+        disable_tqdm=True,
     )
     return fit(out / "converted", str(model_dir), out / "model", config)
 

@@ -16,10 +16,26 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 TOPICS = [
-    "baking bread", "the water cycle", "learning guitar", "saving money", "planting tomatoes",
-    "training a puppy", "running a marathon", "writing a resume", "cleaning a laptop", "brewing tea",
-    "reading maps", "fixing a bike tire", "painting a room", "studying for exams", "making soup",
-    "starting a blog", "caring for cats", "choosing running shoes", "learning chess", "packing for travel",
+    "baking bread",
+    "the water cycle",
+    "learning guitar",
+    "saving money",
+    "planting tomatoes",
+    "training a puppy",
+    "running a marathon",
+    "writing a resume",
+    "cleaning a laptop",
+    "brewing tea",
+    "reading maps",
+    "fixing a bike tire",
+    "painting a room",
+    "studying for exams",
+    "making soup",
+    "starting a blog",
+    "caring for cats",
+    "choosing running shoes",
+    "learning chess",
+    "packing for travel",
 ]
 GOOD = [
     "Happy to help with {t}. Start with the basics, take it step by step, and check your progress as you go.",
@@ -33,8 +49,17 @@ BAD = [
     "I once saw a movie about space pirates. Anyway, whatever.",
     "That is boring. Next question.",
 ]
-ASK = ["How do I get better at {t}?", "Can you explain {t} to me?", "Any tips for {t}?", "What should I know about {t}?"]
-FOLLOW = ["Thanks. What is the most common mistake?", "Could you make that shorter?", "And how long does it take?"]
+ASK = [
+    "How do I get better at {t}?",
+    "Can you explain {t} to me?",
+    "Any tips for {t}?",
+    "What should I know about {t}?",
+]
+FOLLOW = [
+    "Thanks. What is the most common mistake?",
+    "Could you make that shorter?",
+    "And how long does it take?",
+]
 
 
 def demo_rows(n: int, seed: int) -> list[dict]:
@@ -52,16 +77,25 @@ def demo_rows(n: int, seed: int) -> list[dict]:
             bad = [None] * len(turns)
         a_wins = rng.random() < 0.5
         tie = rng.random() < 0.08
-        rows.append({
-            "id": i, "model_a": "model-x", "model_b": "model-y", "prompt": json.dumps(turns),
-            "response_a": json.dumps(good if a_wins else bad), "response_b": json.dumps(bad if a_wins else good),
-            "winner_model_a": int(a_wins and not tie), "winner_model_b": int(not a_wins and not tie),
-            "winner_tie": int(tie),
-        })
+        rows.append(
+            {
+                "id": i,
+                "model_a": "model-x",
+                "model_b": "model-y",
+                "prompt": json.dumps(turns),
+                "response_a": json.dumps(good if a_wins else bad),
+                "response_b": json.dumps(bad if a_wins else good),
+                "winner_model_a": int(a_wins and not tie),
+                "winner_model_b": int(not a_wins and not tie),
+                "winner_tie": int(tie),
+            }
+        )
     return rows
 
 
-def write_demo_source(folder: str | Path, *, train_rows: int = 1200, test_rows: int = 300, seed: int = 0) -> Path:
+def write_demo_source(
+    folder: str | Path, *, train_rows: int = 1200, test_rows: int = 300, seed: int = 0
+) -> Path:
     """Write `train-*.parquet` and `test-*.parquet` into `folder` (splits by file name)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -24,8 +24,16 @@ import prefdata
 from prefdata.transforms.drops import REASONS
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SAYINGS = ["What is the capital of Peru?", "Lima.", "Tell me a joke.", "Why did the chicken cross the road?",
-           "Explain recursion briefly.", "A function that calls itself.", "Thanks!", "Sure: 2 + 2 = 4."]
+SAYINGS = [
+    "What is the capital of Peru?",
+    "Lima.",
+    "Tell me a joke.",
+    "Why did the chicken cross the road?",
+    "Explain recursion briefly.",
+    "A function that calls itself.",
+    "Thanks!",
+    "Sure: 2 + 2 = 4.",
+]
 # mostly real text, sometimes empty or blank (about one value in eight)
 text = st.sampled_from(SAYINGS + ["", "  "] + SAYINGS * 6)
 options = st.builds(
@@ -51,10 +59,15 @@ def arena_row(draw: st.DrawFn) -> dict[str, Any]:
 
     winner = draw(st.sampled_from([(1, 0, 0), (0, 1, 0), (0, 0, 1), (0, 0, 0)]))
     return {
-        "id": draw(st.integers(0, 10**9)), "model_a": "gpt-4-0613", "model_b": "llama-2-13b-chat",
+        "id": draw(st.integers(0, 10**9)),
+        "model_a": "gpt-4-0613",
+        "model_b": "llama-2-13b-chat",
         "prompt": json.dumps(draw(st.lists(text, min_size=turns, max_size=turns))),
-        "response_a": json.dumps(replies()), "response_b": json.dumps(replies()),
-        "winner_model_a": winner[0], "winner_model_b": winner[1], "winner_tie": winner[2],
+        "response_a": json.dumps(replies()),
+        "response_b": json.dumps(replies()),
+        "winner_model_a": winner[0],
+        "winner_model_b": winner[1],
+        "winner_tie": winner[2],
     }
 
 
@@ -63,14 +76,19 @@ rating = st.sampled_from(["1", "2", "3", "4", "5", "N/A"])
 
 @st.composite
 def completion(draw: st.DrawFn) -> dict[str, Any]:
-    aspects = {a: {"Rating": draw(rating), "Rationale": "ok"}
-               for a in ("helpfulness", "honesty", "instruction_following", "truthfulness")}
+    aspects = {
+        a: {"Rating": draw(rating), "Rationale": "ok"}
+        for a in ("helpfulness", "honesty", "instruction_following", "truthfulness")
+    }
     return {
         "model": draw(st.sampled_from(["gpt-4", "wizardlm-7b", "falcon-40b-instruct"])),
-        "principle": "helpfulness", "custom_system_prompt": "Be helpful.",
-        "response": draw(text), "critique": "Fine.",
+        "principle": "helpfulness",
+        "custom_system_prompt": "Be helpful.",
+        "response": draw(text),
+        "critique": "Fine.",
         "overall_score": draw(st.one_of(st.none(), st.sampled_from([1.0, 4.5, 6.0, 7.5, 7.5, 9.0]))),
-        "fine-grained_score": 3.5, "annotations": aspects,
+        "fine-grained_score": 3.5,
+        "annotations": aspects,
     }
 
 
@@ -78,15 +96,21 @@ def completion(draw: st.DrawFn) -> dict[str, Any]:
 def ultrafeedback_row(draw: st.DrawFn) -> dict[str, Any]:
     n = draw(st.sampled_from([0, 1, 2, 3, 4, 4, 4]))  # real rows have 4; some have fewer
     return {
-        "source": "evol_instruct", "instruction": draw(text),
-        "models": ["gpt-4", "wizardlm-7b"], "completions": [draw(completion()) for _ in range(n)],
-        "correct_answers": ["None"], "incorrect_answers": ["None"],
+        "source": "evol_instruct",
+        "instruction": draw(text),
+        "models": ["gpt-4", "wizardlm-7b"],
+        "completions": [draw(completion()) for _ in range(n)],
+        "correct_answers": ["None"],
+        "incorrect_answers": ["None"],
     }
 
 
 def _call(i: int) -> dict[str, Any]:
-    return {"type": "function", "id": f"call_{i}",
-            "function": {"name": "get_weather", "arguments": json.dumps({"city": "Lima", "day": i})}}
+    return {
+        "type": "function",
+        "id": f"call_{i}",
+        "function": {"name": "get_weather", "arguments": json.dumps({"city": "Lima", "day": i})},
+    }
 
 
 @st.composite
@@ -97,15 +121,26 @@ def trl_side(draw: st.DrawFn) -> list[dict[str, Any]]:
     i = draw(st.integers(0, 3))
     return [
         {"role": "assistant", "content": None, "tool_calls": [_call(i)]},
-        {"role": "tool", "tool_call_id": f"call_{i}", "name": "get_weather", "content": f"{{\"temp\": {i}}}"},
+        {"role": "tool", "tool_call_id": f"call_{i}", "name": "get_weather", "content": f'{{"temp": {i}}}'},
         {"role": "assistant", "content": draw(text)},
     ]
 
 
-TOOLS = json.dumps([{"type": "function", "function": {
-    "name": "get_weather", "description": "Weather for a city",
-    "parameters": {"type": "object",
-                   "properties": {"city": {"type": "string"}, "day": {"type": "integer"}}}}}])
+TOOLS = json.dumps(
+    [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_weather",
+                "description": "Weather for a city",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"city": {"type": "string"}, "day": {"type": "integer"}},
+                },
+            },
+        }
+    ]
+)
 
 
 @st.composite
@@ -113,8 +148,12 @@ def trl_row(draw: st.DrawFn) -> dict[str, Any]:
     prompt = [{"role": "user", "content": draw(text)}]
     if draw(st.booleans()):
         prompt.insert(0, {"role": "system", "content": "You can call tools."})
-    return {"prompt": prompt, "chosen": draw(trl_side()), "rejected": draw(trl_side()),
-            "tools": draw(st.sampled_from([TOOLS, None]))}
+    return {
+        "prompt": prompt,
+        "chosen": draw(trl_side()),
+        "rejected": draw(trl_side()),
+        "tools": draw(st.sampled_from([TOOLS, None])),
+    }
 
 
 # ---------------------------------------------------------------- checks
@@ -176,8 +215,9 @@ def test_ultrafeedback(rows: list[dict[str, Any]], opts: prefdata.ConvertOptions
 
 @SETTINGS
 @given(rows=st.lists(trl_row(), min_size=1, max_size=5), opts=options)
-def test_trl_conversational_with_tool_calls(rows: list[dict[str, Any]],
-                                            opts: prefdata.ConvertOptions) -> None:
+def test_trl_conversational_with_tool_calls(
+    rows: list[dict[str, Any]], opts: prefdata.ConvertOptions
+) -> None:
     # through Arrow: every message carries the union of keys, absent ones as nulls
     result = prefdata.convert(datasets.Dataset.from_list(rows), spec="trl-conversational", options=opts)
     _check(result, len(rows), opts)

@@ -86,8 +86,12 @@ def test_detect_print_spec_gives_an_editable_spec(hh_sample, tmp_path):
 
 def test_sft_data_is_refused_with_an_explanation(tmp_path):
     path = tmp_path / "sft.jsonl"
-    path.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"},
-                                             {"role": "assistant", "content": "hello"}]}) + "\n")
+    path.write_text(
+        json.dumps(
+            {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+        )
+        + "\n"
+    )
     result = run("convert", path, tmp_path / "out")
     assert result.exit_code == 2
     assert "not preference data" in result.output and "`messages`" in result.output
@@ -108,10 +112,16 @@ def test_invalid_json_line_names_file_and_line_and_leaves_no_output(tmp_path):
 
 def test_tie_error_policy_stops_with_row_and_exit_2(tmp_path):
     path = tmp_path / "ties.jsonl"
-    rows = [{"model_a": "x", "model_b": "y", "winner": w, "conversation_a": [
-        {"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
-        "conversation_b": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "b"}]}
-        for w in ("model_a", "tie")]
+    rows = [
+        {
+            "model_a": "x",
+            "model_b": "y",
+            "winner": w,
+            "conversation_a": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
+            "conversation_b": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "b"}],
+        }
+        for w in ("model_a", "tie")
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     result = run("convert", path, tmp_path / "out", "--ties", "error")
     assert result.exit_code == 2
@@ -120,11 +130,17 @@ def test_tie_error_policy_stops_with_row_and_exit_2(tmp_path):
 
 
 def test_exit_codes_through_a_real_process(hh_sample, tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "prefdata", "convert", str(hh_sample), str(tmp_path / "o")],
-                        capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, "-m", "prefdata", "convert", str(hh_sample), str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr
-    missing = subprocess.run([sys.executable, "-m", "prefdata", "convert", str(tmp_path / "nope.jsonl"),
-                              str(tmp_path / "o2")], capture_output=True, text=True)
+    missing = subprocess.run(
+        [sys.executable, "-m", "prefdata", "convert", str(tmp_path / "nope.jsonl"), str(tmp_path / "o2")],
+        capture_output=True,
+        text=True,
+    )
     assert missing.returncode == 2
     assert "error:" in missing.stderr and "Traceback" not in missing.stderr
 
@@ -133,13 +149,16 @@ def test_in_memory_dataset_converts_without_touching_disk(tmp_path, monkeypatch)
     import prefdata
 
     monkeypatch.chdir(tmp_path)
-    source = datasets.Dataset.from_list([
-        {"prompt": "The sky is", "chosen": " blue.", "rejected": " green.", "margin": 1.5},
-        {"prompt": "Grass is", "chosen": " green.", "rejected": " green."},
-    ])
+    source = datasets.Dataset.from_list(
+        [
+            {"prompt": "The sky is", "chosen": " blue.", "rejected": " green.", "margin": 1.5},
+            {"prompt": "Grass is", "chosen": " green.", "rejected": " green."},
+        ]
+    )
     result = prefdata.convert(source)
     assert list(Path(tmp_path).iterdir()) == []
     rows = result.dataset["train"].to_list()
-    assert rows == [{"prompt": "The sky is", "chosen": " blue.", "rejected": " green.", "margin": 1.5,
-                     "source_row": 0}]
+    assert rows == [
+        {"prompt": "The sky is", "chosen": " blue.", "rejected": " green.", "margin": 1.5, "source_row": 0}
+    ]
     assert [(r.source_row, r.reason) for r in result.rejects] == [(1, "identical")]

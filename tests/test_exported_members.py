@@ -6,9 +6,23 @@ import prefdata.records
 
 def test_prefdata_exports():
     assert set(prefdata.__all__) == {
-        "ConvertOptions", "ConvertResult", "DetectionError", "DetectionResult", "LayoutSpec", "Manifest",
-        "OutputError", "PrefdataError", "Reject", "RowError", "SourceError", "SpecError", "__version__",
-        "builtin_specs", "convert", "detect", "load_spec",
+        "ConvertOptions",
+        "ConvertResult",
+        "DetectionError",
+        "DetectionResult",
+        "LayoutSpec",
+        "Manifest",
+        "OutputError",
+        "PrefdataError",
+        "Reject",
+        "RowError",
+        "SourceError",
+        "SpecError",
+        "__version__",
+        "builtin_specs",
+        "convert",
+        "detect",
+        "load_spec",
     }
     for name in prefdata.__all__:
         assert hasattr(prefdata, name), name

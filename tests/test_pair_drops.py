@@ -13,15 +13,18 @@ def _rows():
         return {"response": text, "overall_score": score, "annotations": {}}
 
     return [
-        {"instruction": "Name a colour.", "completions": [
-            completion("Blue.", 9.0), completion("Red.", 9.0), completion("Seven.", 2.0)]},
+        {
+            "instruction": "Name a colour.",
+            "completions": [completion("Blue.", 9.0), completion("Red.", 9.0), completion("Seven.", 2.0)],
+        },
         {"instruction": "Say hi.", "completions": [completion("Hi!", 5.0), completion("Hello!", 5.0)]},
     ]
 
 
 def test_tied_pairs_inside_used_rows_are_counted():
-    result = prefdata.convert(datasets.Dataset.from_list(_rows()),
-                              options=prefdata.ConvertOptions(pairing="all-pairs"))
+    result = prefdata.convert(
+        datasets.Dataset.from_list(_rows()), options=prefdata.ConvertOptions(pairing="all-pairs")
+    )
     report = result.manifest.splits["train"]
     # row 0: Blue>Seven, Red>Seven kept, Blue=Red tie dropped as a pair; row 1: only a tie, so the row goes
     assert report.rows_out == 2 and report.dropped == {"tie": 1}

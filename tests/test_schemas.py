@@ -60,8 +60,13 @@ def test_stale_file_is_detected(tmp_path: Path) -> None:
 
 def test_module_entry_point_writes_the_files(tmp_path: Path) -> None:
     out = tmp_path / "schemas"
-    proc = subprocess.run([sys.executable, "-m", "prefdata.records.schemas", str(out)], cwd=REPO,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "prefdata.records.schemas", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(SCHEMA_MODELS)
     for name in SCHEMA_MODELS:

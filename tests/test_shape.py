@@ -10,13 +10,18 @@ from prefdata import ConvertOptions
 
 
 def _conversation(reply: str) -> list[dict]:
-    return [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."},
-            {"role": "user", "content": "Tell me a joke."}, {"role": "assistant", "content": reply}]
+    return [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello."},
+        {"role": "user", "content": "Tell me a joke."},
+        {"role": "assistant", "content": reply},
+    ]
 
 
 def test_standard_transcript_reply_continues_the_assistant_cue():
-    source = datasets.Dataset.from_list([{"chosen": _conversation("Why did the chicken..."),
-                                          "rejected": _conversation("No.")}])
+    source = datasets.Dataset.from_list(
+        [{"chosen": _conversation("Why did the chicken..."), "rejected": _conversation("No.")}]
+    )
     row = prefdata.convert(source, options=ConvertOptions(format="standard")).dataset["train"][0]
     assert row["prompt"] == "\n\nHuman: Hi\n\nAssistant: Hello.\n\nHuman: Tell me a joke.\n\nAssistant:"
     assert row["chosen"] == " Why did the chicken..." and row["rejected"] == " No."

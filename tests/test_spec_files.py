@@ -62,8 +62,14 @@ def test_unknown_key_refused_by_name(tmp_path: Path) -> None:
 
 def test_wrong_type_refused_by_field(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"match\.columns: Input should be a valid list"):
-        load_spec(_write(tmp_path, VALID.replace("match: {columns: [question, answer_good, answer_bad]}",
-                                                 "match: {columns: question}")))
+        load_spec(
+            _write(
+                tmp_path,
+                VALID.replace(
+                    "match: {columns: [question, answer_good, answer_bad]}", "match: {columns: question}"
+                ),
+            )
+        )
     with pytest.raises(SpecError, match=r"priority: Input should be a valid integer"):
         load_spec(_write(tmp_path, VALID + "priority: high\n"))
 

@@ -30,12 +30,27 @@ margin: {column: gap, always: true}
 """
 
 QA_ROWS = [
-    {"persona": "You are a terse sommelier.", "question": "Red or white with salmon?",
-     "answer_good": "A light red like pinot noir, or a rich white.", "answer_bad": "Only beer.", "gap": 2.5},
-    {"persona": None, "question": "Capital of Canada?", "answer_good": "Ottawa.", "answer_bad": "Toronto.",
-     "gap": None},
-    {"persona": "", "question": "Boiling point of water at sea level?", "answer_good": "100 °C.",
-     "answer_bad": "", "gap": 1.0},
+    {
+        "persona": "You are a terse sommelier.",
+        "question": "Red or white with salmon?",
+        "answer_good": "A light red like pinot noir, or a rich white.",
+        "answer_bad": "Only beer.",
+        "gap": 2.5,
+    },
+    {
+        "persona": None,
+        "question": "Capital of Canada?",
+        "answer_good": "Ottawa.",
+        "answer_bad": "Toronto.",
+        "gap": None,
+    },
+    {
+        "persona": "",
+        "question": "Boiling point of water at sea level?",
+        "answer_good": "100 °C.",
+        "answer_bad": "",
+        "gap": 1.0,
+    },
 ]
 
 SCORED_SPEC = """\
@@ -50,12 +65,19 @@ preference: {encoding: score, field: score}
 """
 
 SCORED_ROWS = [
-    {"query": "Name a prime number.", "candidates": [
-        {"text": "9", "score": 0.1}, {"text": "7", "score": 0.9},
-        {"text": "It is 2, the only even prime.", "score": 1.0}]},
+    {
+        "query": "Name a prime number.",
+        "candidates": [
+            {"text": "9", "score": 0.1},
+            {"text": "7", "score": 0.9},
+            {"text": "It is 2, the only even prime.", "score": 1.0},
+        ],
+    },
     {"query": "Say hi.", "candidates": [{"text": "Hi!", "score": 0.5}, {"text": "Hello!", "score": 0.5}]},
-    {"query": "Spell 'cat'.", "candidates": [{"text": "c-a-t", "score": None},
-                                             {"text": "k-a-t", "score": 0.2}]},
+    {
+        "query": "Spell 'cat'.",
+        "candidates": [{"text": "c-a-t", "score": None}, {"text": "k-a-t", "score": 0.2}],
+    },
 ]
 
 
@@ -77,8 +99,10 @@ def test_paired_user_spec(tmp_path: Path) -> None:
     result = prefdata.convert(data, spec=spec)
     assert result.manifest.layout == "qa-good-bad" and result.manifest.detection is None
     rows = result.dataset["train"]
-    assert rows[0]["prompt"] == [{"role": "system", "content": "You are a terse sommelier."},
-                                 {"role": "user", "content": "Red or white with salmon?"}]
+    assert rows[0]["prompt"] == [
+        {"role": "system", "content": "You are a terse sommelier."},
+        {"role": "user", "content": "Red or white with salmon?"},
+    ]
     good = "A light red like pinot noir, or a rich white."
     assert rows[0]["chosen"] == [{"role": "assistant", "content": good}]
     assert rows[0]["rejected"] == [{"role": "assistant", "content": "Only beer."}]
@@ -122,8 +146,10 @@ def test_cli_print_spec_edit_and_convert(tmp_path: Path) -> None:
     out = CliRunner().invoke(main, ["detect", str(shp), "--print-spec"])
     assert out.exit_code == 0, out.output
     assert load_spec(_write(tmp_path, "shp.yaml", out.output)) == builtin_spec("shp")
-    renamed = [{("post" if k == "history" else k): v
-                for k, v in json.loads(line).items()} for line in shp.read_text().splitlines()]
+    renamed = [
+        {("post" if k == "history" else k): v for k, v in json.loads(line).items()}
+        for line in shp.read_text().splitlines()
+    ]
     edited = out.output.replace("history", "post").replace("name: shp", "name: my-shp")
     spec = _write(tmp_path, "mine.yaml", edited)
     result = prefdata.convert(_jsonl(tmp_path, "mine.jsonl", renamed), spec=spec)

@@ -27,19 +27,37 @@ def source_options(func: Any) -> Any:
 @click.command("convert")
 @click.argument("source")
 @click.argument("out_dir", type=click.Path(file_okay=False))
-@click.option("--spec", default=None, help="Layout spec file (YAML/JSON) or built-in layout name; default: detect.")
+@click.option(
+    "--spec", default=None, help="Layout spec file (YAML/JSON) or built-in layout name; default: detect."
+)
 @source_options
 @model_options(ConvertOptions)
 @click.option("--overwrite", is_flag=True, help="Replace OUT_DIR if an earlier prefdata convert wrote it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON instead of the summary.")
-def convert_cmd(source: str, out_dir: str, spec: str | None, split: str | None, subset: str | None,
-                overwrite: bool, as_json: bool, **params: Any) -> None:
+def convert_cmd(
+    source: str,
+    out_dir: str,
+    spec: str | None,
+    split: str | None,
+    subset: str | None,
+    overwrite: bool,
+    as_json: bool,
+    **params: Any,
+) -> None:
     """Convert preference data SOURCE (file, folder, save_to_disk folder or Hub id) into OUT_DIR."""
     from prefdata.convert import convert
 
     with user_errors():
-        result = convert(source, out_dir, spec=spec, options=pick(ConvertOptions, params), split=split,
-                         subset=subset, overwrite=overwrite, progress=True)
+        result = convert(
+            source,
+            out_dir,
+            spec=spec,
+            options=pick(ConvertOptions, params),
+            split=split,
+            subset=subset,
+            overwrite=overwrite,
+            progress=True,
+        )
     if as_json:
         click.echo(result.manifest.model_dump_json(indent=2))
     else:
@@ -50,7 +68,9 @@ def convert_cmd(source: str, out_dir: str, spec: str | None, split: str | None, 
 @click.argument("source")
 @source_options
 @click.option("--json", "as_json", is_flag=True, help="Print the detection result as JSON.")
-@click.option("--print-spec", is_flag=True, help="Print the detected layout's spec as YAML, to edit and pass to --spec.")
+@click.option(
+    "--print-spec", is_flag=True, help="Print the detected layout's spec as YAML, to edit and pass to --spec."
+)
 def detect_cmd(source: str, split: str | None, subset: str | None, as_json: bool, print_spec: bool) -> None:
     """Detect the layout of SOURCE and explain the choice."""
     from prefdata.convert import detect

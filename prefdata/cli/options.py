@@ -25,13 +25,27 @@ def _option(name: str, annotation: Any, default: Any, help_text: str) -> Callabl
     flag = "--" + name.replace("_", "-")
     args = typing.get_args(annotation)
     if annotation is bool:
-        return click.option(f"{flag}/--no-{flag[2:]}", name, default=default, show_default=True, help=help_text)
+        return click.option(
+            f"{flag}/--no-{flag[2:]}", name, default=default, show_default=True, help=help_text
+        )
     if typing.get_origin(annotation) is typing.Literal:
-        return click.option(flag, name, type=click.Choice([str(a) for a in args]), default=default,
-                            show_default=True, help=help_text)
+        return click.option(
+            flag,
+            name,
+            type=click.Choice([str(a) for a in args]),
+            default=default,
+            show_default=True,
+            help=help_text,
+        )
     base = next((a for a in args if a is not type(None)), annotation) if args else annotation
-    return click.option(flag, name, type=base if base in (int, float, str) else str, default=default,
-                        show_default=default is not None, help=help_text)
+    return click.option(
+        flag,
+        name,
+        type=base if base in (int, float, str) else str,
+        default=default,
+        show_default=default is not None,
+        help=help_text,
+    )
 
 
 def pick(model: type[BaseModel], params: dict[str, Any]) -> BaseModel:

@@ -19,10 +19,14 @@ def convert_summary(manifest: Manifest, out_dir: str | None) -> str:
         lines.append("dropped rows by reason:")
         for reason, n in sorted(dropped.items(), key=lambda kv: -kv[1]):
             lines.append(f"  {reason:<26}{n:>8,}  {REASONS.get(reason, '')}")
-    pair_drops: Counter[str] = sum((Counter(rep.pairs_dropped) for rep in manifest.splits.values()), Counter())
+    pair_drops: Counter[str] = sum(
+        (Counter(rep.pairs_dropped) for rep in manifest.splits.values()), Counter()
+    )
     if pair_drops:
-        lines.append("pairs dropped from rows that gave other pairs: "
-                     + ", ".join(f"{r} {n:,}" for r, n in sorted(pair_drops.items())))
+        lines.append(
+            "pairs dropped from rows that gave other pairs: "
+            + ", ".join(f"{r} {n:,}" for r, n in sorted(pair_drops.items()))
+        )
     if out_dir:
         lines.append(f"wrote {out_dir}" + (" (dropped rows listed in rejects.jsonl)" if dropped else ""))
     return "\n".join(lines)
@@ -34,8 +38,11 @@ def detect_summary(result: DetectionResult) -> str:
     lines = [f"layout: {result.layout}", "  because: " + "; ".join(best.matched)]
     if result.runner_up is not None:
         ru = result.runner_up
-        why = "; ".join(ru.failed) if ru.failed else "matches too, but less specifically (" + "; ".join(
-            ru.matched) + ")"
+        why = (
+            "; ".join(ru.failed)
+            if ru.failed
+            else "matches too, but less specifically (" + "; ".join(ru.matched) + ")"
+        )
         lines.append(f"runner-up: {ru.name} (score {ru.score:g} vs {best.score:g})")
         lines.append(f"  {why}")
     lines.append("columns: " + ", ".join(result.columns))

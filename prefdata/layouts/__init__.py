@@ -44,8 +44,9 @@ def load_spec(path: str | Path) -> LayoutSpec:
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"cannot read spec file: {exc}", where=str(path)) from None
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise SpecError(f"not valid YAML/JSON: {exc}", where=str(path),
-                        fix="spec files are plain data: no tags, no code") from None
+        raise SpecError(
+            f"not valid YAML/JSON: {exc}", where=str(path), fix="spec files are plain data: no tags, no code"
+        ) from None
     return spec_from_data(data, where=str(path))
 
 
@@ -59,8 +60,11 @@ def spec_from_data(data: Any, *, where: str = "spec") -> LayoutSpec:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
         )
-        raise SpecError(f"invalid spec: {problems}", where=where,
-                        fix="see schemas/layout-spec.schema.json for the allowed keys") from None
+        raise SpecError(
+            f"invalid spec: {problems}",
+            where=where,
+            fix="see schemas/layout-spec.schema.json for the allowed keys",
+        ) from None
 
 
 def spec_to_yaml(spec: LayoutSpec) -> str:

@@ -15,7 +15,8 @@ class ConvertOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     ties: Action = Field(
-        default="drop", description="Ties: drop them (counted), keep them with `tie=True`, or stop with an error."
+        default="drop",
+        description="Ties: drop them (counted), keep them with `tie=True`, or stop with an error.",
     )
     pairing: Literal["best-worst", "best-random", "all-pairs"] = Field(
         default="best-worst",
@@ -28,7 +29,8 @@ class ConvertOptions(BaseModel):
         "(a layout's own margin column is always kept).",
     )
     axis: str | None = Field(
-        default=None, description="Preference axis for layouts with several (PKU-SafeRLHF: `helpful` or `safe`)."
+        default=None,
+        description="Preference axis for layouts with several (PKU-SafeRLHF: `helpful` or `safe`).",
     )
     prompt: Literal["explicit", "implicit"] = Field(
         default="explicit",

@@ -24,8 +24,16 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DialogueFormat = Literal[
-    "auto", "text", "messages", "json_messages", "json_turns", "hh", "extra_id", "sharegpt",
-    "sharegpt_message", "template",
+    "auto",
+    "text",
+    "messages",
+    "json_messages",
+    "json_turns",
+    "hh",
+    "extra_id",
+    "sharegpt",
+    "sharegpt_message",
+    "template",
 ]
 """How a value turns into turns.
 
@@ -55,10 +63,23 @@ class ValueCheck(_Strict):
 
     column: str = Field(description="Column (dotted path into structs) whose values are tested.")
     kind: Literal[
-        "string", "number", "integer", "bool", "messages", "json_turns", "json_messages", "hh_text",
-        "extra_id_text", "list_of_struct", "struct", "sharegpt", "one_of",
+        "string",
+        "number",
+        "integer",
+        "bool",
+        "messages",
+        "json_turns",
+        "json_messages",
+        "hh_text",
+        "extra_id_text",
+        "list_of_struct",
+        "struct",
+        "sharegpt",
+        "one_of",
     ] = Field(description="What every non-null sampled value must be.")
-    fields: list[str] = Field(default_factory=list, description="Keys that `struct`/`list_of_struct` values must have.")
+    fields: list[str] = Field(
+        default_factory=list, description="Keys that `struct`/`list_of_struct` values must have."
+    )
     values: list[str | int | float | bool] = Field(
         default_factory=list, description="Allowed values for `one_of`."
     )
@@ -154,7 +175,9 @@ class Index(_Strict):
     @model_validator(mode="after")
     def _axis_known(self) -> Index:
         if self.default_axis not in self.axes:
-            raise ValueError(f"preference.default_axis {self.default_axis!r} is not one of {sorted(self.axes)}")
+            raise ValueError(
+                f"preference.default_axis {self.default_axis!r} is not one of {sorted(self.axes)}"
+            )
         return self
 
 
@@ -163,7 +186,9 @@ class Signed(_Strict):
 
     encoding: Literal["signed"]
     column: str
-    negative_prefers: int = Field(default=0, description="Response index preferred when the value is negative.")
+    negative_prefers: int = Field(
+        default=0, description="Response index preferred when the value is negative."
+    )
 
 
 class Rank(_Strict):
@@ -188,7 +213,9 @@ class MessageTree(_Strict):
     """OpenAssistant-style message trees: ranked sibling replies become pairs."""
 
     encoding: Literal["message_tree"]
-    structure: Literal["tree", "flat"] = Field(description="Nested `replies` per row, or one message per row.")
+    structure: Literal["tree", "flat"] = Field(
+        description="Nested `replies` per row, or one message per row."
+    )
 
 
 Preference = Annotated[
@@ -217,7 +244,9 @@ class LayoutSpec(_Strict):
         description="Pieces read, in order, into the shared prompt; empty means the responses hold "
         "whole dialogues and the prompt is the turns they share.",
     )
-    responses: Responses | None = Field(default=None, description="Required unless the encoding is `message_tree`.")
+    responses: Responses | None = Field(
+        default=None, description="Required unless the encoding is `message_tree`."
+    )
     preference: Preference
     margin: MarginSource | None = Field(default=None, description="Column giving the preference strength.")
     tools: str | None = Field(default=None, description="Column with tool schemas (list or JSON text).")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any

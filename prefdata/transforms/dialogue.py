@@ -78,7 +78,7 @@ def parse_extra_id(text: str) -> list[dict[str, Any]]:
     if system:
         if system.group(1).strip():
             messages.append({"role": "system", "content": system.group(1).strip()})
-        text = text[system.end():]
+        text = text[system.end() :]
     parts = _EXTRA_ID_SPLIT.split(text)
     if parts[0].strip():
         messages.append({"role": "user", "content": parts[0].strip()})

@@ -19,7 +19,7 @@ REASONS = {
     "synthetic": "the message tree's root is synthetic (machine-written): the tree holds no human preference",
     "deleted": "the message tree's root message is deleted",
     "orphan_message": "a message-table row is reachable from no root message in its split (missing parent, "
-                      "repeated or missing message_id)",
+    "repeated or missing message_id)",
 }
 
 

@@ -36,7 +36,9 @@ class Choice:
     tie: str | None = None
 
 
-def paired(row: dict[str, Any], pref: Paired, ex: Example | None, opts: ConvertOptions, key: str) -> list[Choice]:
+def paired(
+    row: dict[str, Any], pref: Paired, ex: Example | None, opts: ConvertOptions, key: str
+) -> list[Choice]:
     if not pref.scores:
         return [Choice(0, 1)]
     a, b = (number(get_path(row, c), c) for c in pref.scores)
@@ -45,7 +47,9 @@ def paired(row: dict[str, Any], pref: Paired, ex: Example | None, opts: ConvertO
     return [Choice(0, 1, a - b, "tie" if a == b else None)]
 
 
-def one_hot(row: dict[str, Any], pref: OneHot, ex: Example | None, opts: ConvertOptions, key: str) -> list[Choice]:
+def one_hot(
+    row: dict[str, Any], pref: OneHot, ex: Example | None, opts: ConvertOptions, key: str
+) -> list[Choice]:
     if any(_flag(row, c) for c in pref.tie_columns):
         return [Choice(0, 1, tie="tie")]
     winners = [i for i, c in enumerate(pref.columns) if _flag(row, c)]
@@ -64,7 +68,9 @@ def _flag(row: dict[str, Any], column: str) -> bool:
     raise Drop("missing_preference", f"`{column}` is {value!r}, expected 0 or 1")
 
 
-def label(row: dict[str, Any], pref: Label, ex: Example | None, opts: ConvertOptions, key: str) -> list[Choice]:
+def label(
+    row: dict[str, Any], pref: Label, ex: Example | None, opts: ConvertOptions, key: str
+) -> list[Choice]:
     value = get_path(row, pref.column)
     text = str(value) if value is not None else None
     if text in pref.ties:
@@ -76,7 +82,9 @@ def label(row: dict[str, Any], pref: Label, ex: Example | None, opts: ConvertOpt
     raise Drop("missing_preference", f"`{pref.column}` is {value!r}, expected one of {known}")
 
 
-def index(row: dict[str, Any], pref: Index, ex: Example | None, opts: ConvertOptions, key: str) -> list[Choice]:
+def index(
+    row: dict[str, Any], pref: Index, ex: Example | None, opts: ConvertOptions, key: str
+) -> list[Choice]:
     column = pref.axes[opts.axis or pref.default_axis]
     value = get_path(row, column)
     if pref.values:
@@ -88,7 +96,9 @@ def index(row: dict[str, Any], pref: Index, ex: Example | None, opts: ConvertOpt
     return [Choice(winner, 1 - winner)]
 
 
-def signed(row: dict[str, Any], pref: Signed, ex: Example | None, opts: ConvertOptions, key: str) -> list[Choice]:
+def signed(
+    row: dict[str, Any], pref: Signed, ex: Example | None, opts: ConvertOptions, key: str
+) -> list[Choice]:
     value = number(get_path(row, pref.column), pref.column)
     if value is None or not math.isfinite(value):
         raise Drop("missing_preference", f"`{pref.column}` is {get_path(row, pref.column)!r}")
@@ -136,7 +146,7 @@ def pair_by_value(ex: Example, values: list[float | None], opts: ConvertOptions,
     return [
         Choice(i, j, vi - vj, "tie" if vi == vj else None)
         for n, (vi, i) in enumerate(usable)
-        for vj, j in usable[n + 1:]
+        for vj, j in usable[n + 1 :]
     ]
 
 
@@ -151,6 +161,11 @@ def _has_text(ex: Example, i: int, opts: ConvertOptions) -> bool:
 
 
 ENCODERS = {
-    "paired": paired, "one_hot": one_hot, "label": label, "index": index,
-    "signed": signed, "rank": rank, "score": score,
+    "paired": paired,
+    "one_hot": one_hot,
+    "label": label,
+    "index": index,
+    "signed": signed,
+    "rank": rank,
+    "score": score,
 }

@@ -72,8 +72,15 @@ def tree_pairs(row: dict[str, Any], pref: MessageTree, opts: ConvertOptions, key
         seed = key + str(thread[-1].get("message_id"))
         for better, worse in _pair(replies, opts.pairing, seed):
             tie = "tie" if better.rank == worse.rank else None
-            pairs.append(TreePair(prompt, [_message(better.message)], [_message(worse.message)],
-                                  margin=worse.rank - better.rank, tie=tie))
+            pairs.append(
+                TreePair(
+                    prompt,
+                    [_message(better.message)],
+                    [_message(worse.message)],
+                    margin=worse.rank - better.rank,
+                    tie=tie,
+                )
+            )
     if not pairs:
         raise Drop("no_pairs", "no prompter message has two ranked, non-deleted, non-synthetic replies")
     return pairs
@@ -110,9 +117,14 @@ def _ranked_threads(root: Message) -> Iterator[tuple[list[Message], list[_Ranked
 def _usable_replies(node: Message) -> list[Message]:
     """Replies that are neither deleted nor synthetic and whose role follows the parent's."""
     expected = _REPLY_ROLE[node["role"]]
-    return [m for m in node.get("replies") or []
-            if isinstance(m, dict) and m.get("role") == expected
-            and not m.get("deleted") and not m.get("synthetic")]
+    return [
+        m
+        for m in node.get("replies") or []
+        if isinstance(m, dict)
+        and m.get("role") == expected
+        and not m.get("deleted")
+        and not m.get("synthetic")
+    ]
 
 
 def _rank(message: Message) -> float | None:
@@ -129,7 +141,7 @@ def _pair(ranked: list[_Ranked], pairing: str, seed: str) -> list[tuple[_Ranked,
         lower = [r for r in ranked if r.rank > best.rank]
         # every reply tied with the best: the one pair left is a tie, as with best-worst
         return [(best, random.Random(seed).choice(lower) if lower else worst)]
-    return [(a, b) for n, a in enumerate(ranked) for b in ranked[n + 1:]]
+    return [(a, b) for n, a in enumerate(ranked) for b in ranked[n + 1 :]]
 
 
 def _message(m: Message) -> dict[str, Any]:
@@ -161,8 +173,9 @@ def assemble_flat(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list
     return [_build_tree(rows, root, children) for root in roots]
 
 
-def _build_tree(rows: list[dict[str, Any]], root: int,
-                children: dict[Any, list[int]]) -> tuple[dict[str, Any], list[int]]:
+def _build_tree(
+    rows: list[dict[str, Any]], root: int, children: dict[Any, list[int]]
+) -> tuple[dict[str, Any], list[int]]:
     """One tree-export row from the root's row index, and the row indices used, root first."""
     top: Message = {**rows[root], "replies": []}
     indices, stack = [], [(root, top)]
@@ -172,6 +185,9 @@ def _build_tree(rows: list[dict[str, Any]], root: int,
         kids = [(i, {**rows[i], "replies": []}) for i in children.get(rows[index]["message_id"], [])]
         message["replies"] = [m for _, m in kids]
         stack.extend(reversed(kids))
-    tree = {"message_tree_id": top.get("message_tree_id", top["message_id"]),
-            "tree_state": top.get("tree_state"), "prompt": top}
+    tree = {
+        "message_tree_id": top.get("message_tree_id", top["message_id"]),
+        "tree_state": top.get("tree_state"),
+        "prompt": top,
+    }
     return tree, indices

@@ -14,9 +14,19 @@ import orjson
 from prefdata.transforms.drops import Drop
 
 ROLE_ALIASES = {
-    "system": "system", "user": "user", "human": "user", "prompter": "user",
-    "assistant": "assistant", "gpt": "assistant", "bot": "assistant", "model": "assistant",
-    "chatgpt": "assistant", "tool": "tool", "function": "tool", "ipython": "tool", "observation": "tool",
+    "system": "system",
+    "user": "user",
+    "human": "user",
+    "prompter": "user",
+    "assistant": "assistant",
+    "gpt": "assistant",
+    "bot": "assistant",
+    "model": "assistant",
+    "chatgpt": "assistant",
+    "tool": "tool",
+    "function": "tool",
+    "ipython": "tool",
+    "observation": "tool",
 }
 
 

@@ -19,7 +19,6 @@ from prefdata.transforms.message_tree import tree_pairs
 from prefdata.transforms.messages import json_text
 from prefdata.transforms.shape import check_pair, derive_prompt, is_plain_text, to_columns
 
-
 # encodings whose pairs follow from the preference columns alone, without the responses
 SIGNAL_ONLY = frozenset({"paired", "one_hot", "label", "index", "signed"})
 
@@ -45,9 +44,13 @@ class RowConverter:
         key = f"{self.options.seed}:{split}:{index}"
         if isinstance(self.spec.preference, MessageTree):
             return self._first_or_drop(
-                [lambda p=p: self.build_sides(row, p.prompt, p.chosen, p.rejected, Choice(0, 1, p.margin, p.tie),
-                                              index)
-                 for p in tree_pairs(row, self.spec.preference, self.options, key)])
+                [
+                    lambda p=p: self.build_sides(
+                        row, p.prompt, p.chosen, p.rejected, Choice(0, 1, p.margin, p.tie), index
+                    )
+                    for p in tree_pairs(row, self.spec.preference, self.options, key)
+                ]
+            )
         if self.spec.preference.encoding in SIGNAL_ONLY:
             # the signal alone decides: drop ties before parsing any text (a third of arena rows)
             choices = self.encode(row, self.spec.preference, None, self.options, key)
@@ -77,8 +80,15 @@ class RowConverter:
         prompt, chosen, rejected = self._sides(ex, choice)
         return self.build_sides(row, prompt, chosen, rejected, choice, index)
 
-    def build_sides(self, row: dict[str, Any], prompt: list[dict], chosen: list[dict], rejected: list[dict],
-                    choice: Choice, index: int) -> dict[str, Any]:
+    def build_sides(
+        self,
+        row: dict[str, Any],
+        prompt: list[dict],
+        chosen: list[dict],
+        rejected: list[dict],
+        choice: Choice,
+        index: int,
+    ) -> dict[str, Any]:
         """One canonical row from the prompt and the two sides."""
         if choice.tie is not None:
             self._tie_policy(choice, index)
@@ -102,7 +112,8 @@ class RowConverter:
         if self.options.ties == "error":
             raise RowError(
                 f"row is a tie ({choice.tie}): {REASONS.get(choice.tie or 'tie', '')}",
-                where=f"row {index}", fix="pass --ties drop or --ties keep",
+                where=f"row {index}",
+                fix="pass --ties drop or --ties keep",
             )
 
     def _sides(self, ex: Example, choice: Choice) -> tuple[list[dict], list[dict], list[dict]]:
@@ -130,8 +141,11 @@ class RowConverter:
     def _margin(self, row: dict[str, Any], choice: Choice) -> float | None:
         src = self.margin_source
         if src is None:
-            return choice.margin if choice.margin is not None and choice.tie is None else (
-                0.0 if choice.tie else None)
+            return (
+                choice.margin
+                if choice.margin is not None and choice.tie is None
+                else (0.0 if choice.tie else None)
+            )
         value = number(get_path(row, src.column), src.column)
         if value is None or not math.isfinite(value):
             return None

@@ -58,8 +58,9 @@ def _which_empty(chosen: Messages, rejected: Messages) -> str:
     return f"{' and '.join(sides)} empty"
 
 
-def to_columns(prompt: Messages, chosen: Messages, rejected: Messages, opts: ConvertOptions,
-               standard: bool) -> dict[str, Any]:
+def to_columns(
+    prompt: Messages, chosen: Messages, rejected: Messages, opts: ConvertOptions, standard: bool
+) -> dict[str, Any]:
     """The canonical `prompt`/`chosen`/`rejected` values in the requested shape."""
     explicit = opts.prompt == "explicit" and bool(prompt)
     if not explicit:
@@ -68,8 +69,10 @@ def to_columns(prompt: Messages, chosen: Messages, rejected: Messages, opts: Con
     if standard:
         prompt_text = render_prompt_text(prompt)
         cue = prompt_text.endswith("\n\nAssistant:")
-        out: dict[str, Any] = {"chosen": render_text(chosen, reply=explicit, after_cue=cue),
-                               "rejected": render_text(rejected, reply=explicit, after_cue=cue)}
+        out: dict[str, Any] = {
+            "chosen": render_text(chosen, reply=explicit, after_cue=cue),
+            "rejected": render_text(rejected, reply=explicit, after_cue=cue),
+        }
         return {"prompt": prompt_text, **out} if explicit else out
     fix = _conversational_roles
     out = {"chosen": fix(chosen, "assistant"), "rejected": fix(rejected, "assistant")}

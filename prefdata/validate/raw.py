@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from prefdata.errors import SourceError
 from prefdata.validate.reading import CanonicalInput, from_dataset, open_canonical
 from prefdata.validate.report import Example
 from prefdata.validate.shape import is_canonical_columns
@@ -36,11 +37,11 @@ def is_raw(path: str | Path) -> bool:
     p = Path(path)
     if p.is_dir() and (p / "prefdata.json").is_file():
         return False
-    data = open_canonical(p)
-    for split in data.splits.values():
-        if not is_canonical_columns(split.schema.names) or _transcripts(split):
-            return True
-    return False
+    try:
+        data = open_canonical(p)
+    except SourceError:  # not a path or format read here (a Hub id, csv...): convert may read it
+        return True
+    return any(not is_canonical_columns(s.schema.names) or _transcripts(s) for s in data.splits.values())
 
 
 def _transcripts(split: Any) -> bool:

@@ -44,13 +44,17 @@ def test_detected_over_trl_conversational() -> None:
 def test_prompt_is_every_shared_turn_not_the_last_user_turn() -> None:
     result = convert(LAYOUT)
     assert_pair(
-        one(result, 1), [user(Q2A), assistant(A2A), user(Q2B)],
+        one(result, 1),
+        [user(Q2A), assistant(A2A), user(Q2B)],
         [assistant("Add a second ball: throw one, and when it peaks, throw the other under it.")],
         [assistant("Try three balls right away.")],
     )
-    assert_pair(one(result, 0), [user("Which planet has the most moons?")],
-                [assistant("Saturn, with 146 confirmed moons as of 2023.")],
-                [assistant("Jupiter has the most moons.")])
+    assert_pair(
+        one(result, 0),
+        [user("Which planet has the most moons?")],
+        [assistant("Saturn, with 146 confirmed moons as of 2023.")],
+        [assistant("Jupiter has the most moons.")],
+    )
 
 
 def test_drops_and_accounting() -> None:
@@ -62,9 +66,16 @@ def test_drops_and_accounting() -> None:
 def test_margin_from_ratings_and_kept_tie() -> None:
     result = convert(LAYOUT, margin=True, ties="keep")
     assert [(r["source_row"], r["margin"], r["tie"]) for r in result.dataset["train"]] == [
-        (0, 3.0, False), (1, 2.0, False), (2, 0.0, True)]
-    assert_pair(one(result, 2), [user("Name a mammal that lays eggs.")], [assistant("The platypus.")],
-                [assistant("The echidna.")])
+        (0, 3.0, False),
+        (1, 2.0, False),
+        (2, 0.0, True),
+    ]
+    assert_pair(
+        one(result, 2),
+        [user("Name a mammal that lays eggs.")],
+        [assistant("The platypus.")],
+        [assistant("The echidna.")],
+    )
     assert_accounting(result, {"train": N})
 
 

@@ -44,8 +44,12 @@ def test_negative_strength_prefers_response_1() -> None:
     assert_pair(
         one(convert(LAYOUT), 0),
         [user("What are three ways to reduce food waste at home?")],
-        [assistant("1. Plan meals before shopping.\n2. Store produce properly so it lasts longer.\n"
-                   "3. Freeze leftovers in portions.")],
+        [
+            assistant(
+                "1. Plan meals before shopping.\n2. Store produce properly so it lasts longer.\n"
+                "3. Freeze leftovers in portions."
+            )
+        ],
         [assistant("Buy less food.")],
     )
 
@@ -54,15 +58,19 @@ def test_multi_turn_prompt_keeps_every_turn_and_positive_prefers_response_2() ->
     result = convert(LAYOUT)
     assert_pair(
         one(result, 1),
-        [user("Write a haiku about autumn."),
-         assistant("Crimson leaves descend\nwhispering to the cold earth\nsummer's last goodbye"),
-         user("Now make it about winter instead.")],
+        [
+            user("Write a haiku about autumn."),
+            assistant("Crimson leaves descend\nwhispering to the cold earth\nsummer's last goodbye"),
+            user("Now make it about winter instead."),
+        ],
         [assistant("Snow on silent pines\nbreath hangs in the frozen air\nthe world holds its breath")],
         [assistant("Winter is cold and snowy. Here is a haiku: snow snow snow.")],
     )
     assert one(result, 4)["prompt"] == [
-        user("I need a name for my bakery."), assistant("How about 'Rise & Shine Bakery'?"),
-        user("Something shorter."), assistant("'Crumb'."),
+        user("I need a name for my bakery."),
+        assistant("How about 'Rise & Shine Bakery'?"),
+        user("Something shorter."),
+        assistant("'Crumb'."),
         user("I like it. Can you write a one-line slogan for Crumb?"),
     ]
 
@@ -83,8 +91,9 @@ def test_ties_kept_flagged_with_zero_margin() -> None:
     result = convert(LAYOUT, ties="keep", margin=True)
     tie = one(result, 3)
     assert tie["tie"] is True and tie["margin"] == 0.0
-    assert_pair(tie, [user("Give me a synonym for 'happy'.")],
-                [assistant("Joyful.")], [assistant("Cheerful.")])
+    assert_pair(
+        tie, [user("Give me a synonym for 'happy'.")], [assistant("Joyful.")], [assistant("Cheerful.")]
+    )
     assert [r["tie"] for r in result.dataset["train"] if r["source_row"] != 3] == [False] * 4
     assert_accounting(result, {"train": N})
 

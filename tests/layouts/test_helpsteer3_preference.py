@@ -38,20 +38,28 @@ def test_detected() -> None:
 
 def test_sign_picks_the_response() -> None:
     result = convert(LAYOUT)
-    assert_pair(one(result, 0), [user("What is the capital of Australia?")],
-                [assistant("The capital of Australia is Canberra.")],
-                [assistant("Sydney is the capital of Australia.")])
-    assert_pair(one(result, 3), [user("Comment dit-on 'thank you' en espagnol ?")],
-                [assistant("« Gracias », ou « muchas gracias » pour insister.")],
-                [assistant("On dit « gracias ».")])
+    assert_pair(
+        one(result, 0),
+        [user("What is the capital of Australia?")],
+        [assistant("The capital of Australia is Canberra.")],
+        [assistant("Sydney is the capital of Australia.")],
+    )
+    assert_pair(
+        one(result, 3),
+        [user("Comment dit-on 'thank you' en espagnol ?")],
+        [assistant("« Gracias », ou « muchas gracias » pour insister.")],
+        [assistant("On dit « gracias ».")],
+    )
 
 
 def test_multi_turn_context_keeps_every_turn() -> None:
     assert_pair(
         one(convert(LAYOUT), 1),
-        [user("Write a function that reverses a string in Python."),
-         assistant("def reverse(s):\n    return s[::-1]"),
-         user("Now make it ignore leading and trailing spaces.")],
+        [
+            user("Write a function that reverses a string in Python."),
+            assistant("def reverse(s):\n    return s[::-1]"),
+            user("Now make it ignore leading and trailing spaces."),
+        ],
         [assistant("def reverse(s):\n    return s.strip()[::-1]")],
         [assistant("def reverse(s):\n    return s[::-1]")],
     )
@@ -73,8 +81,12 @@ def test_drops_and_accounting() -> None:
 def test_ties_kept_with_system_turn() -> None:
     result = convert(LAYOUT, ties="keep", margin=True)
     tie = one(result, 2)
-    assert_pair(tie, [system("You are a patient math tutor."), user("Is 91 a prime number?")],
-                [assistant("No. 91 = 7 x 13.")], [assistant("No, 91 is not prime because 91 = 7 x 13.")])
+    assert_pair(
+        tie,
+        [system("You are a patient math tutor."), user("Is 91 a prime number?")],
+        [assistant("No. 91 = 7 x 13.")],
+        [assistant("No, 91 is not prime because 91 = 7 x 13.")],
+    )
     assert tie["tie"] is True and tie["margin"] == 0.0
     assert {i: r[0]["margin"] for i, r in by_row(result).items()} == {0: 3.0, 1: 2.0, 2: 0.0, 3: 1.0}
     assert_accounting(result, {"train": N})

@@ -46,13 +46,20 @@ def test_best_worst_by_rank() -> None:
     assert_pair(one(result, 0), EVEREST, [E1], [E4])
     assert_pair(
         one(result, 1),
-        [user("Suggest a name for a grey kitten."), assistant("How about Smokey?"),
-         user("Something less common, please.")],
-        [assistant("How about Nimbus, Ash, or Graphite?")], [assistant("Pewter.")],
+        [
+            user("Suggest a name for a grey kitten."),
+            assistant("How about Smokey?"),
+            user("Something less common, please."),
+        ],
+        [assistant("How about Nimbus, Ash, or Graphite?")],
+        [assistant("Pewter.")],
     )
-    assert_pair(one(result, 2), [user("Show me a two-line dialogue in the Human/Assistant format.")],
-                [assistant("Here you go:\nHuman: Hi!\nAssistant: Hello, how can I help?")],
-                [assistant("Human: hi")])
+    assert_pair(
+        one(result, 2),
+        [user("Show me a two-line dialogue in the Human/Assistant format.")],
+        [assistant("Here you go:\nHuman: Hi!\nAssistant: Hello, how can I help?")],
+        [assistant("Human: hi")],
+    )
 
 
 def test_drops_and_accounting() -> None:
@@ -74,8 +81,14 @@ def test_all_pairs() -> None:
     result = convert(LAYOUT, pairing="all-pairs", margin=True)
     pairs = [(r["chosen"][0]["content"], r["rejected"][0]["content"], r["margin"]) for r in by_row(result)[0]]
     c = [m["content"] for m in (E1, E2, E3, E4)]
-    assert pairs == [(c[0], c[1], 1.0), (c[0], c[2], 2.0), (c[0], c[3], 3.0),
-                     (c[1], c[2], 1.0), (c[1], c[3], 2.0), (c[2], c[3], 1.0)]
+    assert pairs == [
+        (c[0], c[1], 1.0),
+        (c[0], c[2], 2.0),
+        (c[0], c[3], 3.0),
+        (c[1], c[2], 1.0),
+        (c[1], c[3], 2.0),
+        (c[2], c[3], 1.0),
+    ]
     assert len(by_row(result)[1]) == 3 and len(by_row(result)[5]) == 1
     assert dropped(result) == {3: "tie", 4: "fewer_than_two_responses"}
     assert_accounting(result, {"train": N})
@@ -87,8 +100,9 @@ def test_best_random_is_seeded_and_always_prefers_rank_one() -> None:
     assert a.dataset["train"][:] == b.dataset["train"][:]
     row = one(a, 0)
     assert row["chosen"] == [E1] and row["rejected"][0] in (E2, E3, E4)
-    seen = {one(convert(LAYOUT, pairing="best-random", seed=s), 0)["rejected"][0]["content"]
-            for s in range(12)}
+    seen = {
+        one(convert(LAYOUT, pairing="best-random", seed=s), 0)["rejected"][0]["content"] for s in range(12)
+    }
     assert len(seen) > 1
     assert_accounting(a, {"train": N})
 

@@ -31,8 +31,8 @@ def test_refused_by_detect_and_convert(name: str, found: str, columns: str, tmp_
 
 
 def test_in_memory_sft_dataset_refused() -> None:
-    ds = datasets.Dataset.from_list([{"messages": [{"role": "user", "content": "hi"},
-                                                   {"role": "assistant", "content": "hello"}]}])
+    ds = datasets.Dataset.from_list(
+        [{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}]
+    )
     with pytest.raises(DetectionError, match="SFT conversation data"):
         prefdata.convert(ds)
-

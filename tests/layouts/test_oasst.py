@@ -24,8 +24,19 @@ from prefdata.transforms.drops import REASONS, Drop
 from prefdata.transforms.message_tree import assemble_flat, tree_pairs
 
 TREE = MessageTree(encoding="message_tree", structure="tree")
-FLAT_COLUMNS = ["message_id", "parent_id", "text", "role", "rank", "deleted", "synthetic", "lang",
-                "review_result", "message_tree_id", "tree_state"]
+FLAT_COLUMNS = [
+    "message_id",
+    "parent_id",
+    "text",
+    "role",
+    "rank",
+    "deleted",
+    "synthetic",
+    "lang",
+    "review_result",
+    "message_tree_id",
+    "tree_state",
+]
 
 
 def _trees(path: Path) -> list[dict[str, Any]]:
@@ -48,8 +59,9 @@ def _sibling_sets(message: dict[str, Any], thread: tuple[str, ...] = ()):
     if not _usable(message):
         return
     thread = (*thread, message["text"])
-    ranked = sorted((r for r in message["replies"] if _usable(r) and r.get("rank") is not None),
-                    key=lambda r: r["rank"])
+    ranked = sorted(
+        (r for r in message["replies"] if _usable(r) and r.get("rank") is not None), key=lambda r: r["rank"]
+    )
     if message["role"] == "prompter" and len(ranked) >= 2:
         yield thread, ranked
     for reply in message["replies"]:
@@ -59,13 +71,23 @@ def _sibling_sets(message: dict[str, Any], thread: tuple[str, ...] = ()):
 def _expected_all_pairs(trees: list[dict[str, Any]]) -> list[tuple]:
     """Every (prompt texts, better text, worse text), trees in order, threads depth first."""
     sets = [s for tree in trees for s in _sibling_sets(tree["prompt"])]
-    return [(thread, a["text"], b["text"]) for thread, ranked in sets
-            for n, a in enumerate(ranked) for b in ranked[n + 1:]]
+    return [
+        (thread, a["text"], b["text"])
+        for thread, ranked in sets
+        for n, a in enumerate(ranked)
+        for b in ranked[n + 1 :]
+    ]
 
 
 def _produced(ds) -> list[tuple]:
-    return [(tuple(m["content"] for m in row["prompt"]), row["chosen"][0]["content"],
-             row["rejected"][0]["content"]) for row in ds]
+    return [
+        (
+            tuple(m["content"] for m in row["prompt"]),
+            row["chosen"][0]["content"],
+            row["rejected"][0]["content"],
+        )
+        for row in ds
+    ]
 
 
 # ---------------------------------------------------------------- the real sample
@@ -116,10 +138,26 @@ def test_real_sample_rows_are_well_formed(oasst_sample):
 # ---------------------------------------------------------------- a hand-made tree
 
 
-def _msg(mid: str, role: str, rank: int | None = None, replies: list | None = None, *, deleted: bool = False,
-         synthetic: bool = False) -> dict[str, Any]:
-    return {"message_id": mid, "text": f"text {mid}", "role": role, "rank": rank, "deleted": deleted,
-            "synthetic": synthetic, "lang": "en", "review_result": True, "replies": replies or []}
+def _msg(
+    mid: str,
+    role: str,
+    rank: int | None = None,
+    replies: list | None = None,
+    *,
+    deleted: bool = False,
+    synthetic: bool = False,
+) -> dict[str, Any]:
+    return {
+        "message_id": mid,
+        "text": f"text {mid}",
+        "role": role,
+        "rank": rank,
+        "deleted": deleted,
+        "synthetic": synthetic,
+        "lang": "en",
+        "review_result": True,
+        "replies": replies or [],
+    }
 
 
 def _a(mid: str, rank: int | None = None, replies: list | None = None, **flags: bool) -> dict[str, Any]:
@@ -140,8 +178,15 @@ def _hand_tree(tree_id: str = "t1") -> dict[str, Any]:
     p2 = _p("P2", _a("C2", 1), _a("C1", 0))
     p3 = _p("P3", _a("D1", 0), _a("D2", 1))
     p4 = _p("P4", _a("E1", 0), _a("E2", 1), synthetic=True)
-    root = _p("P0", _a("A1", 0, [p1]), _a("A2", 1, [p4]), _a("A3", 1), _a("A4", 2, [p3], deleted=True),
-              _a("A5", 3, synthetic=True), _a("A6", None, [p2]))
+    root = _p(
+        "P0",
+        _a("A1", 0, [p1]),
+        _a("A2", 1, [p4]),
+        _a("A3", 1),
+        _a("A4", 2, [p3], deleted=True),
+        _a("A5", 3, synthetic=True),
+        _a("A6", None, [p2]),
+    )
     return {"message_tree_id": tree_id, "tree_state": "ready_for_export", "prompt": root}
 
 
@@ -155,12 +200,17 @@ def _ids(pairs) -> list[tuple[str, str, str, float | None, str | None]]:
 def test_hand_tree_all_pairs_skip_deleted_synthetic_and_unranked():
     pairs = tree_pairs(_hand_tree(), TREE, ConvertOptions(pairing="all-pairs"), "0:train:0")
     assert _ids(pairs) == [
-        ("P0", "A1", "A2", 1.0, None), ("P0", "A1", "A3", 1.0, None), ("P0", "A2", "A3", 0.0, "tie"),
+        ("P0", "A1", "A2", 1.0, None),
+        ("P0", "A1", "A3", 1.0, None),
+        ("P0", "A2", "A3", 0.0, "tie"),
         ("P2", "C1", "C2", 1.0, None),
     ]
     deep = pairs[-1].prompt
     assert [(m["role"], m["content"]) for m in deep] == [
-        ("user", "text P0"), ("assistant", "text A6"), ("user", "text P2")]
+        ("user", "text P0"),
+        ("assistant", "text A6"),
+        ("user", "text P2"),
+    ]
 
 
 def test_hand_tree_best_worst_takes_the_last_of_equal_worst():
@@ -190,15 +240,18 @@ def test_all_tied_replies_make_a_tie_pair_under_every_pairing():
         assert _ids(pairs) == [("P", "X", "Y", 0.0, "tie")]
 
 
-@pytest.mark.parametrize(("tree", "reason"), [
-    ({"prompt": _p("P", _a("X", 0, synthetic=True), _a("Y", 1), synthetic=True)}, "synthetic"),
-    ({"prompt": _p("P", _a("X", 0), _a("Y", 1), deleted=True)}, "deleted"),
-    ({"prompt": _p("P", _a("X", 0), _a("Y"))}, "no_pairs"),
-    ({"prompt": _p("P", _a("X", 0), _a("Y", 1, deleted=True))}, "no_pairs"),
-    ({"prompt": _p("P", _a("X", 0), _p("Y"))}, "no_pairs"),  # a prompter reply to a prompter is skipped
-    ({"prompt": _msg("X", "assistant")}, "bad_value"),
-    ({"prompt": None}, "bad_value"),
-])
+@pytest.mark.parametrize(
+    ("tree", "reason"),
+    [
+        ({"prompt": _p("P", _a("X", 0, synthetic=True), _a("Y", 1), synthetic=True)}, "synthetic"),
+        ({"prompt": _p("P", _a("X", 0), _a("Y", 1), deleted=True)}, "deleted"),
+        ({"prompt": _p("P", _a("X", 0), _a("Y"))}, "no_pairs"),
+        ({"prompt": _p("P", _a("X", 0), _a("Y", 1, deleted=True))}, "no_pairs"),
+        ({"prompt": _p("P", _a("X", 0), _p("Y"))}, "no_pairs"),  # a prompter reply to a prompter is skipped
+        ({"prompt": _msg("X", "assistant")}, "bad_value"),
+        ({"prompt": None}, "bad_value"),
+    ],
+)
 def test_trees_without_pairs_are_dropped_with_a_known_reason(tree, reason):
     with pytest.raises(Drop) as info:
         tree_pairs(tree, TREE, ConvertOptions(), "k")
@@ -211,10 +264,12 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 def test_hand_trees_through_convert_count_ties_and_drops(tmp_path):
-    single = {"message_tree_id": "t3", "tree_state": "ready_for_export",
-              "prompt": _p("Q", _a("R", 0))}
-    synthetic = {"message_tree_id": "t2", "tree_state": "ready_for_export",
-                 "prompt": _p("S", _a("T", 0, synthetic=True), _a("U", 1, synthetic=True), synthetic=True)}
+    single = {"message_tree_id": "t3", "tree_state": "ready_for_export", "prompt": _p("Q", _a("R", 0))}
+    synthetic = {
+        "message_tree_id": "t2",
+        "tree_state": "ready_for_export",
+        "prompt": _p("S", _a("T", 0, synthetic=True), _a("U", 1, synthetic=True), synthetic=True),
+    }
     path = _write_jsonl(tmp_path / "trees.jsonl", [_hand_tree(), synthetic, single])
     assert prefdata.detect(path).layout == "oasst-tree"
     result = prefdata.convert(path, options=ConvertOptions(pairing="all-pairs"))
@@ -237,8 +292,14 @@ def _flatten(trees: list[dict[str, Any]]) -> list[dict[str, Any]]:
         stack = [(tree["prompt"], None)]
         while stack:
             message, parent = stack.pop()
-            rows.append({**{c: message.get(c) for c in FLAT_COLUMNS}, "parent_id": parent,
-                         "message_tree_id": tree["message_tree_id"], "tree_state": tree["tree_state"]})
+            rows.append(
+                {
+                    **{c: message.get(c) for c in FLAT_COLUMNS},
+                    "parent_id": parent,
+                    "message_tree_id": tree["message_tree_id"],
+                    "tree_state": tree["tree_state"],
+                }
+            )
             stack.extend((r, message["message_id"]) for r in reversed(message["replies"]))
     return rows
 
@@ -279,8 +340,10 @@ def test_flat_accounting_every_input_row_is_used_or_rejected(oasst_sample, tmp_p
     trees = _trees(oasst_sample)
     rows = _flatten(trees)
     base = next(r for r in rows if r["parent_id"] and not r["synthetic"])  # from a tree that gives pairs
-    orphans = [{**base, "message_id": "lost-1", "parent_id": "no-such-message"},
-               {**base, "message_id": "lost-2", "parent_id": "lost-1"}]
+    orphans = [
+        {**base, "message_id": "lost-1", "parent_id": "no-such-message"},
+        {**base, "message_id": "lost-2", "parent_id": "lost-1"},
+    ]
     rows = rows + orphans
     random.Random(0).shuffle(rows)  # a tree's rows need not be contiguous, nor the root first
     path = _write_jsonl(tmp_path / "messages.jsonl", rows)

@@ -32,8 +32,10 @@ from prefdata.errors import SpecError
 LAYOUT = "pku-saferlhf"
 N = 5
 CHEM_SAFE = "I'd rather not discuss chemicals."
-CHEM_HELPFUL = ("Never mix bleach with ammonia or with vinegar: both produce toxic gases. "
-                "Store them apart and ventilate when cleaning.")
+CHEM_HELPFUL = (
+    "Never mix bleach with ammonia or with vinegar: both produce toxic gases. "
+    "Store them apart and ventilate when cleaning."
+)
 
 
 def test_detected() -> None:
@@ -43,8 +45,12 @@ def test_detected() -> None:
 def test_default_axis_is_helpfulness() -> None:
     result = convert(LAYOUT)
     assert result.manifest.options.axis is None
-    assert_pair(one(result, 1), [user("What household chemicals should never be mixed together?")],
-                [assistant(CHEM_HELPFUL)], [assistant(CHEM_SAFE)])
+    assert_pair(
+        one(result, 1),
+        [user("What household chemicals should never be mixed together?")],
+        [assistant(CHEM_HELPFUL)],
+        [assistant(CHEM_SAFE)],
+    )
     assert dropped(result) == {4: "missing_preference"}
     assert_accounting(result, {"train": N})
 
@@ -52,8 +58,12 @@ def test_default_axis_is_helpfulness() -> None:
 def test_safe_axis_flips_rows_where_axes_disagree() -> None:
     helpful, safe = convert(LAYOUT), convert(LAYOUT, axis="safe")
     assert safe.manifest.options.axis == "safe"
-    assert_pair(one(safe, 1), [user("What household chemicals should never be mixed together?")],
-                [assistant(CHEM_SAFE)], [assistant(CHEM_HELPFUL)])
+    assert_pair(
+        one(safe, 1),
+        [user("What household chemicals should never be mixed together?")],
+        [assistant(CHEM_SAFE)],
+        [assistant(CHEM_HELPFUL)],
+    )
     for i in (1, 2, 3):
         assert one(safe, i)["chosen"] == one(helpful, i)["rejected"]
     assert one(safe, 0) == one(helpful, 0)

@@ -36,15 +36,22 @@ def test_detected() -> None:
 def test_roles_mapped_and_every_turn_kept() -> None:
     result = convert(LAYOUT)
     assert_pair(
-        one(result, 1), [system("You are a concise travel assistant."), user("Best month to visit Kyoto?")],
+        one(result, 1),
+        [system("You are a concise travel assistant."), user("Best month to visit Kyoto?")],
         [assistant("Early April for cherry blossoms, or mid-November for autumn leaves.")],
-        [assistant("Kyoto is a city in Japan. It has many temples. People visit it all year. "
-                   "Summer is hot.")],
+        [
+            assistant(
+                "Kyoto is a city in Japan. It has many temples. People visit it all year. Summer is hot."
+            )
+        ],
     )
     assert_pair(
         one(result, 2),
-        [user("Give me a word that rhymes with 'orange'."),
-         assistant("Very few words do. 'Door hinge' is a near rhyme."), user("Any single word?")],
+        [
+            user("Give me a word that rhymes with 'orange'."),
+            assistant("Very few words do. 'Door hinge' is a near rhyme."),
+            user("Any single word?"),
+        ],
         [assistant("'Sporange', a rare botanical term, is the only common answer.")],
         [assistant("Banana.")],
     )

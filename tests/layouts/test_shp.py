@@ -32,8 +32,10 @@ from layout_assertions import (
 import prefdata
 
 LAYOUT = "shp"
-SOURDOUGH = ("My sourdough starter smells like nail polish remover after two days at room temperature. "
-             "Is it dead, or should I keep feeding it? I'm using whole wheat flour and tap water.")
+SOURDOUGH = (
+    "My sourdough starter smells like nail polish remover after two days at room temperature. "
+    "Is it dead, or should I keep feeding it? I'm using whole wheat flour and tap water."
+)
 
 
 def test_detected() -> None:
@@ -45,9 +47,14 @@ def test_label_one_prefers_a_and_zero_prefers_b() -> None:
     assert result.manifest.layout == LAYOUT
     assert result.manifest.format == "conversational" and result.manifest.prompt == "explicit"
     assert_pair(
-        one(result, 1), [user(SOURDOUGH)],
-        [assistant("That acetone smell means it's hungry, not dead. Feed it twice a day at a 1:1:1 ratio "
-                   "for a few days and the smell will go away once the yeast population catches up.")],
+        one(result, 1),
+        [user(SOURDOUGH)],
+        [
+            assistant(
+                "That acetone smell means it's hungry, not dead. Feed it twice a day at a 1:1:1 ratio "
+                "for a few days and the smell will go away once the yeast population catches up."
+            )
+        ],
         [assistant("Throw it out and start over with rye flour.")],
     )
     row0 = one(result, 0)

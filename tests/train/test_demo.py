@@ -20,9 +20,16 @@ def test_demo_runs_every_step_and_reaches_target(tmp_path):
     # the generated source carries the arena traps, and the converter accounted for them
     assert summary["dropped"].get("tie", 0) > 0 and summary["dropped"].get("empty_response", 0) > 0
     assert summary["rows_in"] == summary["rows_out"] + sum(summary["dropped"].values())
-    for artefact in ("converted/prefdata.json", "validation.json", "tiny-model/config.json",
-                     "model/config.json", "model/README.md", "model/metrics.json", "model/training.png",
-                     "reward-distribution.png"):
+    for artefact in (
+        "converted/prefdata.json",
+        "validation.json",
+        "tiny-model/config.json",
+        "model/config.json",
+        "model/README.md",
+        "model/metrics.json",
+        "model/training.png",
+        "reward-distribution.png",
+    ):
         assert (out / artefact).exists(), artefact
     again = CliRunner().invoke(main, ["demo", str(out)])
     assert again.exit_code == 2 and "--overwrite" in again.output

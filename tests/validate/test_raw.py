@@ -70,3 +70,8 @@ def test_cli_with_spec_on_raw_source(tmp_path, monkeypatch):
     found = {f["code"]: f for f in json.loads(result.output)["findings"]}
     assert found["content.empty"]["count"] == 4 and found["content.prefix"]["count"] == 5
     assert list(tmp_path.iterdir()) == []
+
+
+def test_paths_read_only_by_convert_go_the_raw_way(tmp_path):
+    (tmp_path / "prefs.csv").write_text("chosen,rejected\na,b\n")
+    assert is_raw(tmp_path / "prefs.csv")

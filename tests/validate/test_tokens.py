@@ -71,3 +71,11 @@ def test_template_that_raises(write, tmp_path):
     ]
     report = validate(write(rows), tokenizer=str(tok))
     assert [e.row for e in report.finding("tokens.template_error").examples] == [0, 2]
+
+
+def test_implicit_prompt_has_no_prompt_token_stats(write, tmp_path):
+    tok = build_tokenizer(tmp_path / "tok")
+    rows = [{"chosen": "w1 w2 w3", "rejected": "w1 w2"}]
+    sides = validate(write(rows), tokenizer=str(tok)).splits["train"].sides
+    assert sides["chosen"].tokens.max == 3
+    assert "prompt" not in sides

@@ -65,8 +65,8 @@ class TokenCheck(Check):
             lengths["rejected"] = lengths["rejected"] + lengths["prompt"]
             cut = lengths["prompt"]
         per = self.counts.setdefault(view.split, {})
-        for side, n in lengths.items():
-            per.setdefault(side, LengthCounts()).add(n[ok])
+        for side in view.shape.sides:  # no prompt statistics for an implicit prompt
+            per.setdefault(side, LengthCounts()).add(lengths[side][ok])
         if self.max_length is not None:
             self._limits(view, sink, lengths, enc, ok, cut)
 
