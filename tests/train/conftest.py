@@ -12,7 +12,7 @@ from datasets import Dataset
 
 from prefdata_train.tiny_model import build_tiny_model
 
-HH_SAMPLE = Path("/work/shared/data/hh-rlhf-harmless-base-test.jsonl.gz")
+HH_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "hh-rlhf-harmless-base-test.jsonl.gz"
 
 QUESTIONS = [
     "What is the capital of France?",

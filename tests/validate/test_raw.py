@@ -12,7 +12,7 @@ from prefdata.validate.raw import RawInput, is_raw
 from prefdata.validate.reading import CanonicalInput
 from prefdata.validate.sink import FindingSink
 
-HH = Path("/work/shared/data/hh-rlhf-harmless-base-test.jsonl.gz")
+HH = Path(__file__).resolve().parents[3] / "shared" / "data" / "hh-rlhf-harmless-base-test.jsonl.gz"
 
 
 @pytest.mark.skipif(not HH.exists(), reason="real sample not present")
