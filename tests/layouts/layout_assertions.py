@@ -8,9 +8,10 @@ both and never neither, and the manifest's counts agree with both.
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from layout_checks import assert_accounted, reject_reasons
 
 import prefdata
 from prefdata import ConvertOptions, ConvertResult
@@ -48,9 +49,7 @@ def one(result: ConvertResult, source_row: int, split: str = "train") -> dict[st
     return rows[0]
 
 
-def dropped(result: ConvertResult, split: str = "train") -> dict[int, str]:
-    """Rejected input rows -> reason."""
-    return {r.source_row: r.reason for r in result.rejects if r.split == split}
+dropped = reject_reasons  # source_row -> reason of the rejected rows
 
 
 def user(text: str) -> dict[str, Any]:
@@ -73,16 +72,6 @@ def assert_pair(row: dict[str, Any], prompt: list[dict], chosen: list[dict], rej
 
 
 def assert_accounting(result: ConvertResult, rows_in: dict[str, int]) -> None:
-    """Every input row is used or rejected, never both nor neither; manifest counts agree."""
-    assert set(result.manifest.splits) == set(rows_in)
-    for split, n in rows_in.items():
-        used = set(result.dataset[split]["source_row"])
-        rejected = [r.source_row for r in result.rejects if r.split == split]
-        assert len(rejected) == len(set(rejected)), "a row is rejected twice"
-        assert not used & set(rejected), f"rows both used and rejected: {used & set(rejected)}"
-        assert used | set(rejected) == set(range(n)), "some input rows are neither used nor rejected"
-        report = result.manifest.splits[split]
-        assert report.rows_in == n
-        assert report.rows_out == len(result.dataset[split])
-        reasons = Counter(r.reason for r in result.rejects if r.split == split)
-        assert report.dropped == dict(reasons)
+    """The accounting invariant (see `assert_accounted`), with the expected input rows per split."""
+    assert {split: report.rows_in for split, report in result.manifest.splits.items()} == rows_in
+    assert_accounted(result)
