@@ -21,6 +21,7 @@ from prefdata.records.spec import Index, LayoutSpec
 from prefdata.sources import Source, SplitSource, open_source
 from prefdata.tables import rows_to_table
 from prefdata.transforms.drops import Drop
+from prefdata.transforms.fields import columns_read
 from prefdata.transforms.pairs import RowConverter
 
 FLUSH_ROWS = 4096  # output rows per Arrow batch
@@ -99,6 +100,25 @@ def check_columns(spec: LayoutSpec, src: Source) -> None:
             where=src.description,
             fix="check the spec's `match.columns`, or let prefdata detect the layout",
         )
+    _check_case_clashes(spec, src)
+
+
+def _check_case_clashes(spec: LayoutSpec, src: Source) -> None:
+    """Refuse `chosen` beside `Chosen`: which one the user meant is a guess, and the other would be lost."""
+    responses = [*spec.responses.columns, spec.responses.list_column or ""] if spec.responses else []
+    read = {c.split(".")[0] for c in [*spec.match.columns, *responses]}
+    read |= {p.column.split(".")[0] for p in spec.prompt if p.column}
+    by_fold: dict[str, list[str]] = {}
+    for column in src.columns:
+        by_fold.setdefault(column.casefold(), []).append(column)
+    for names in by_fold.values():
+        if len(names) > 1 and read.intersection(names):
+            raise SpecError(
+                f"columns {' and '.join(f'`{n}`' for n in names)} differ only in case; layout `{spec.name}` "
+                "reads one of them and would ignore the other",
+                where=src.description,
+                fix="rename or remove one of them",
+            )
 
 
 def check_options(spec: LayoutSpec, options: ConvertOptions) -> None:
@@ -169,11 +189,11 @@ def _convert_split(src: SplitSource, converter: RowConverter, sink: _Sink, progr
     Rows stream through, except for a flat message table (`message_tree`, `structure: flat`):
     its trees span rows, so that layout alone holds the whole split in memory (see `_units`).
     """
-    report, dropped = SplitReport(), Counter[str]()
+    rows_in, rows_out, dropped = 0, 0, Counter[str]()  # plain ints: a model's setattr is slow per row
     out: list[dict[str, Any]] = []
     wrote = False
     for indices, row, index in _units(src, converter, progress):
-        report.rows_in += len(indices)
+        rows_in += len(indices)
         try:
             if isinstance(row, Drop):
                 raise row
@@ -189,14 +209,18 @@ def _convert_split(src: SplitSource, converter: RowConverter, sink: _Sink, progr
             exc.where = f"{src.origin}, split {src.name}, {exc.where}"
             raise
         out += produced
-        report.rows_out += len(produced)
+        rows_out += len(produced)
         if len(out) >= FLUSH_ROWS:
             sink.write(src.name, rows_to_table(out))
             out, wrote = [], True
     if out or not wrote:
         sink.write(src.name, rows_to_table(out) if out else None)
-    report.dropped = dict(sorted(dropped.items()))
-    report.pairs_dropped = dict(sorted(converter.pair_drops.items()))
+    report = SplitReport(
+        rows_in=rows_in,
+        rows_out=rows_out,
+        dropped=dict(sorted(dropped.items())),
+        pairs_dropped=dict(sorted(converter.pair_drops.items())),
+    )
     converter.pair_drops.clear()
     return report
 
@@ -211,7 +235,8 @@ def _units(
     one unit numbered by its root's row, and rows in no tree are dropped as orphans.
     """
     if getattr(converter.spec.preference, "structure", None) != "flat":
-        for index, row in _rows(src, progress):
+        # only the columns the spec reads: the others are never decoded or turned into Python
+        for index, row in _rows(src, progress, columns_read(converter.spec)):
             yield [index], row, index
         return
     from prefdata.transforms.message_tree import assemble_flat
@@ -230,14 +255,16 @@ def _units(
         yield [index], Drop("orphan_message", detail), index
 
 
-def _rows(src: SplitSource, progress: bool) -> Iterator[tuple[int, dict[str, Any]]]:
+def _rows(
+    src: SplitSource, progress: bool, columns: list[str] | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
     bar = None
     if progress and sys.stderr.isatty():
         from tqdm import tqdm
 
         bar = tqdm(total=src.num_rows, desc=f"convert {src.name}", unit="row", file=sys.stderr)
     index = 0
-    for batch in src.iter_batches():
+    for batch in src.iter_batches(columns=columns):
         for row in batch:
             yield index, row
             index += 1

@@ -18,6 +18,8 @@ The same calls produce byte-identical folders: no timestamps, no random names.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -30,6 +32,7 @@ import orjson
 import pyarrow as pa
 
 from prefdata.errors import OutputError
+from prefdata.tables import features_of
 
 DATA_FILE = "data-00000-of-00001.arrow"
 MANIFEST_FILE = "prefdata.json"
@@ -55,7 +58,7 @@ class CanonicalWriter:
         try:
             self.staging.mkdir()
         except OSError as exc:
-            raise OutputError(f"cannot create the staging folder ({exc})", where=str(self.staging)) from None
+            raise output_os_error(exc, self.out_dir.parent, "cannot create the staging folder") from None
         self._splits: dict[str, _SplitWriter] = {}
         self._rejects: _RejectsFile | None = None
         self._closed = False
@@ -68,7 +71,10 @@ class CanonicalWriter:
             self._splits[split] = _SplitWriter(self.staging / split)
         if isinstance(table, pa.RecordBatch):
             table = pa.Table.from_batches([table])
-        self._splits[split].write(table.replace_schema_metadata(None))
+        try:
+            self._splits[split].write(table.replace_schema_metadata(None))
+        except OSError as exc:
+            raise output_os_error(exc, self.out_dir) from None
 
     def add_reject(self, reject: dict) -> None:
         """Record one dropped row (`split`, `source_row`, `reason`, `detail`, extra keys kept)."""
@@ -76,9 +82,12 @@ class CanonicalWriter:
         missing = [key for key in REJECT_KEYS if key not in reject]
         if missing:
             raise ValueError(f"reject lacks {', '.join(missing)}: {reject!r}")
-        if self._rejects is None:
-            self._rejects = _RejectsFile(self.staging / REJECTS_FILE)
-        self._rejects.add(reject)
+        try:
+            if self._rejects is None:
+                self._rejects = _RejectsFile(self.staging / REJECTS_FILE)
+            self._rejects.add(reject)
+        except OSError as exc:
+            raise output_os_error(exc, self.out_dir) from None
 
     def commit(self, manifest_json: str) -> Path:
         """Finish every split, write the manifest and metadata, fsync, and rename into place."""
@@ -89,8 +98,11 @@ class CanonicalWriter:
             self._finish_staging(manifest_json)
             _check_target(self.out_dir, self.overwrite)  # it may have appeared since we started
             self._replace_target()
-        except BaseException:
+        except OSError as exc:
             self.abort()  # a failed commit cannot be retried: leave nothing behind
+            raise output_os_error(exc, self.out_dir) from None
+        except BaseException:
+            self.abort()
             raise
         self._closed = True
         return self.out_dir
@@ -98,9 +110,11 @@ class CanonicalWriter:
     def abort(self) -> None:
         """Discard everything written so far (the output folder is left as it was)."""
         for writer in self._splits.values():
-            writer.close()
+            with contextlib.suppress(OSError):  # a full disk fails the last flush: discarded anyway
+                writer.close()
         if self._rejects is not None:
-            self._rejects.close()
+            with contextlib.suppress(OSError):
+                self._rejects.close()
         shutil.rmtree(self.staging, ignore_errors=True)
         self._closed = True
 
@@ -209,9 +223,7 @@ def with_features_metadata(schema: pa.Schema) -> pa.Schema:
 
 
 def _features(schema: pa.Schema) -> dict:
-    from datasets import Features  # imported here: only needed once, at commit
-
-    return Features.from_arrow_schema(schema.remove_metadata()).to_dict()
+    return features_of(schema.remove_metadata())
 
 
 def _unify(schemas: list[pa.Schema], where: Path) -> pa.Schema:
@@ -308,12 +320,23 @@ def _check_target(out_dir: Path, overwrite: bool) -> None:
         raise OutputError(
             "output folder already exists", where=str(out_dir), fix="pass --overwrite to replace it"
         )
-    if not (out_dir / MANIFEST_FILE).is_file():
+    if not _written_by_prefdata(out_dir / MANIFEST_FILE):
         raise OutputError(
-            f"output folder exists and was not written by prefdata (no {MANIFEST_FILE})",
+            f"output folder exists and was not written by prefdata (no prefdata manifest in {MANIFEST_FILE})",
             where=str(out_dir),
             fix="choose another path; prefdata only overwrites folders it wrote",
         )
+
+
+def _written_by_prefdata(manifest: Path) -> bool:
+    """A real prefdata manifest: a regular file (not a symlink) holding an object with `prefdata_version`."""
+    if manifest.is_symlink() or not manifest.is_file():
+        return False
+    try:
+        data = json.loads(manifest.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "prefdata_version" in data
 
 
 def _check_split_name(split: str) -> None:
@@ -324,10 +347,34 @@ def _check_split_name(split: str) -> None:
 def _make_parent(parent: Path) -> None:
     try:
         parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a file sits where a folder of the path should be
+        raise OutputError(
+            "output is not writable: a file is in the way of the parent folder",
+            where=str(parent),
+            fix="choose an output path whose parents are folders",
+        ) from None
     except OSError as exc:
-        raise OutputError(f"cannot create the parent folder ({exc})", where=str(parent)) from None
+        raise output_os_error(exc, parent, "cannot create the parent folder") from None
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError("parent folder is not writable", where=str(parent), fix="choose a writable path")
+
+
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def output_os_error(exc: OSError, where: Path, doing: str = "cannot write the output") -> OutputError:
+    """An OS error met while writing the output, as an `OutputError` saying disk full or not writable."""
+    detail = exc.strerror or str(exc)
+    if exc.errno in _DISK_FULL:
+        return OutputError(
+            f"{doing}: disk full ({detail})", where=str(where), fix="free some space or write elsewhere"
+        )
+    if exc.errno in _NOT_WRITABLE:
+        return OutputError(
+            f"{doing}: not writable ({detail})", where=str(where), fix="choose a folder you can write to"
+        )
+    return OutputError(f"{doing} ({exc})", where=str(where))
 
 
 def _write_text(path: Path, text: str) -> None:

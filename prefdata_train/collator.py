@@ -8,6 +8,8 @@ from typing import Any
 import torch
 
 from prefdata.errors import PrefdataError
+from prefdata_train.packing import pack_units, pair_unit
+from prefdata_train.prefix_sharing import SharingStats, shared_unit
 
 
 @dataclass
@@ -25,6 +27,11 @@ class DataCollatorForPreference:
     `margin` (shape n) is returned when any example has one; a missing or None margin counts
     as 0.0, so rows with and without a margin may share a batch (TRL reads the first row only).
 
+    With `padding_free` the batch is packed instead (`prefdata_train.packing.pack_units`: ids,
+    position, segment and parent ids, `reward_index`), with `prefix_sharing` each pair's common
+    prefix once (`prefdata_train.prefix_sharing`); `num_tokens` is then the count of real tokens
+    of the chosen and rejected sequences, as the padded mask would sum to.
+
     >>> collator = DataCollatorForPreference(pad_token_id=0)
     >>> batch = collator([{"chosen_ids": [1, 2, 3], "rejected_ids": [4, 5], "margin": 0.5},
     ...                   {"chosen_ids": [6, 7], "rejected_ids": [8]}])
@@ -37,6 +44,11 @@ class DataCollatorForPreference:
     pad_token_id: int
     pad_to_multiple_of: int | None = None
     return_tensors: str = "pt"
+    padding_free: bool = False
+    prefix_sharing: bool = False
+
+    def __post_init__(self) -> None:
+        self.sharing_stats = SharingStats()
 
     def __call__(self, examples: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         if self.return_tensors != "pt":
@@ -45,12 +57,26 @@ class DataCollatorForPreference:
                 where="DataCollatorForPreference",
                 fix='use return_tensors="pt"',
             )
-        sequences = [list(e["chosen_ids"]) for e in examples] + [list(e["rejected_ids"]) for e in examples]
-        input_ids, attention_mask = self._pad(sequences)
-        batch = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if self.padding_free:
+            batch = self._pack(examples)
+        else:
+            sequences = [list(e["chosen_ids"]) for e in examples] + [list(e["rejected_ids"]) for e in examples]
+            input_ids, attention_mask = self._pad(sequences)
+            batch = {"input_ids": input_ids, "attention_mask": attention_mask}
         if any(e.get("margin") is not None for e in examples):
             margins = [0.0 if e.get("margin") is None else float(e["margin"]) for e in examples]
             batch["margin"] = torch.tensor(margins, dtype=torch.float)
+        return batch
+
+    def _pack(self, examples: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        """One packed batch (see `prefdata_train.packing`), each pair a unit."""
+        if self.prefix_sharing:
+            units = [shared_unit(e["chosen_ids"], e["rejected_ids"], self.sharing_stats) for e in examples]
+        else:
+            units = [pair_unit(e["chosen_ids"], e["rejected_ids"]) for e in examples]
+        batch = pack_units(units, self.pad_token_id, self.pad_to_multiple_of)
+        real = sum(len(e["chosen_ids"]) + len(e["rejected_ids"]) for e in examples)
+        batch["num_tokens"] = torch.tensor(real, dtype=torch.long)
         return batch
 
     def _pad(self, sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -56,12 +56,42 @@ def check_model_source(model: Any) -> None:
         )
 
 
-def resume_checkpoint(output_dir: str | Path, resume: bool) -> str | None:
-    """The last `checkpoint-N` folder in `output_dir` when resuming, else None."""
-    from transformers.trainer_utils import get_last_checkpoint
+TRAINER_STATE = "trainer_state.json"  # the trainer writes it last into a checkpoint
 
+
+def resume_checkpoint(output_dir: str | Path, resume: bool) -> str | None:
+    """The last complete `checkpoint-N` folder in `output_dir` when resuming, else None.
+
+    A run killed while saving leaves a checkpoint without `trainer_state.json` (or with a
+    truncated one); resuming from it would fail, so the one before it is used.
+    """
     out = Path(output_dir)
-    return get_last_checkpoint(str(out)) if resume and out.is_dir() else None
+    if not resume or not out.is_dir():
+        return None
+    steps = {int(p.name[11:]): p for p in out.glob("checkpoint-*") if p.name[11:].isdigit()}
+    for step in sorted(steps, reverse=True):
+        if _read_trainer_state(steps[step]) is not None:
+            return str(steps[step])
+    return None
+
+
+def _read_trainer_state(checkpoint: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((checkpoint / TRAINER_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def restore_token_count(trainer: Any, checkpoint: str | None) -> None:
+    """Carry the `num_tokens` count over a resume: the trainer keeps it outside the checkpoint.
+
+    It restarts from the last value the checkpoint's log history holds, which is exact when
+    the checkpoint step was logged (`save_steps` a multiple of `logging_steps`).
+    """
+    state = _read_trainer_state(Path(checkpoint)) if checkpoint else None
+    counts = [e["num_tokens"] for e in (state or {}).get("log_history", []) if "num_tokens" in e]
+    if counts:
+        trainer._total_train_tokens = int(counts[-1])
 
 
 def _final_metrics(log_history: list[dict[str, Any]]) -> dict[str, float]:
@@ -121,6 +151,7 @@ def fit(
     checkpoint = resume_checkpoint(output_dir, resume)
     notes = [f"no checkpoint in {output_dir}; training from the start"] if resume and not checkpoint else []
     trainer = _make_trainer(RewardTrainer, model, config, train, eval_set)
+    restore_token_count(trainer, checkpoint)
     trainer.train(resume_from_checkpoint=checkpoint)
     if eval_set is not None:
         trainer.evaluate()

@@ -28,9 +28,30 @@ def load_model(model: Any, args: Any) -> Any:
         # Like TRL: float32 unless asked, where from_pretrained would follow the checkpoint's dtype.
         dtype = kwargs.get("dtype", "float32")
         kwargs["dtype"] = DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype
-        return AutoModelForSequenceClassification.from_pretrained(str(model), **kwargs)
+        return _from_pretrained(AutoModelForSequenceClassification, str(model), kwargs)
     check_num_labels(model)
     return model
+
+
+def _from_pretrained(auto_class: Any, path: str, kwargs: dict[str, Any]) -> Any:
+    """Load weights from safetensors only: a pickled `pytorch_model.bin` can run code when loaded."""
+    kwargs = {"use_safetensors": True, **kwargs}
+    try:
+        return auto_class.from_pretrained(path, **kwargs)
+    except OSError as exc:
+        if not kwargs["use_safetensors"] or not _has_pickled_weights(path):
+            raise
+        raise PrefdataError(
+            f"the model has only pickled PyTorch weights (pytorch_model.bin), which prefdata does not load ({exc})",
+            where=path,
+            fix="convert the checkpoint to safetensors (save_pretrained(..., safe_serialization=True)) "
+            "from a source you trust",
+        ) from None
+
+
+def _has_pickled_weights(path: str) -> bool:
+    folder = Path(path)
+    return folder.is_dir() and any(folder.glob("pytorch_model*.bin"))
 
 
 def check_num_labels(model: Any) -> None:
@@ -167,10 +188,12 @@ def load_reward_model(path: str | Path, *, dtype: Any = None) -> tuple[Any, Any]
     if (path / "adapter_config.json").is_file():
         from peft import AutoPeftModelForSequenceClassification
 
-        model = AutoPeftModelForSequenceClassification.from_pretrained(str(path), num_labels=1, **kwargs)
+        model = _from_pretrained(
+            AutoPeftModelForSequenceClassification, str(path), {"num_labels": 1, **kwargs}
+        )
         model = model.merge_and_unload()
     else:
-        model = AutoModelForSequenceClassification.from_pretrained(str(path), **kwargs)
+        model = _from_pretrained(AutoModelForSequenceClassification, str(path), kwargs)
     check_num_labels(model)
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     if tokenizer.pad_token is None:

@@ -99,6 +99,21 @@ class RewardConfig(TrainingArguments):
     pad_to_multiple_of: int | None = field(
         default=None, metadata={"help": "Pad each batch's length up to a multiple of this value."}
     )
+    padding_free: bool = field(
+        default=True,
+        metadata={
+            "help": "Pack each batch's sequences into a few rows with per-sequence position ids and a "
+            "block-diagonal causal mask instead of padding them to the longest (same rewards, less "
+            "compute). Needs `sdpa` or `eager` attention; other models pad, with a notice."
+        },
+    )
+    prefix_sharing: bool = field(
+        default=True,
+        metadata={
+            "help": "With `padding_free`, run the prompt tokens chosen and rejected share once per pair; "
+            "the rejected completion attends to the prompt but not to the chosen one (same rewards)."
+        },
+    )
 
     # The training.
     center_rewards_coefficient: float | None = field(

@@ -19,8 +19,9 @@ from prefdata_train.dataset_paths import resolve_eval, resolve_train
 from prefdata_train.model_card import HYPERPARAMETERS, final_metrics, write_model_card
 from prefdata_train.modeling import apply_peft, configure_model, load_model, load_tokenizer
 from prefdata_train.preprocessing import prepare_dataset
+from prefdata_train.packing import attention_implementation, supports_packing
 from prefdata_train.reward_config import RewardConfig
-from prefdata_train.rewards import compute_rewards
+from prefdata_train.rewards import compute_packed_rewards, compute_rewards
 from prefdata_train.truncation import DropCounter
 
 logger = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ class RewardTrainer(Trainer):
         model = apply_peft(model, peft_config, args)
         configure_model(model, processing_class, args)
         if data_collator is None:
-            data_collator = DataCollatorForPreference(processing_class.pad_token_id, args.pad_to_multiple_of)
+            data_collator = _default_collator(model, processing_class, args)
         self.dropped_rows: dict[str, DropCounter] = {}
         train_dataset = self._prepare(train_dataset, processing_class, args, "train")
         eval_dataset = self._prepare_eval(eval_dataset, processing_class, args)
@@ -136,28 +137,32 @@ class RewardTrainer(Trainer):
 
     def _set_signature_columns_if_needed(self) -> None:
         if self._signature_columns is None:
-            self._signature_columns = ["chosen_ids", "rejected_ids", "margin"]
+            self._signature_columns = ["chosen_ids", "rejected_ids", "margin", "length"]
 
     # ---- loss and metrics ----
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         """Bradley-Terry loss of a batch whose first half is chosen, second half rejected."""
         mode = "train" if self.model.training else "eval"
-        rewards, outputs = compute_rewards(
-            model, inputs["input_ids"], inputs["attention_mask"], use_cache=False
-        )
+        if "reward_index" in inputs:
+            rewards, outputs = compute_packed_rewards(model, inputs, use_cache=False)
+            outputs["logits"] = rewards[:, None]  # what a padded batch's pooled logits hold
+            num_tokens = inputs["num_tokens"]
+        else:
+            rewards, outputs = compute_rewards(
+                model, inputs["input_ids"], inputs["attention_mask"], use_cache=False
+            )
+            num_tokens = inputs["attention_mask"].sum()
         chosen, rejected = rewards.float().chunk(2)
         margin = inputs.get("margin")
         loss = preference_loss(chosen, rejected, margin, self.args.center_rewards_coefficient)
-        self._record_metrics(
-            mode, inputs["attention_mask"], rewards.detach(), chosen.detach(), rejected.detach()
-        )
+        self._record_metrics(mode, num_tokens, rewards.detach(), chosen.detach(), rejected.detach())
         return (loss, outputs) if return_outputs else loss
 
-    def _record_metrics(self, mode: str, attention_mask, rewards, chosen, rejected) -> None:
+    def _record_metrics(self, mode: str, num_tokens, rewards, chosen, rejected) -> None:
         gather = self.accelerator.gather_for_metrics
         if mode == "train":
-            self._total_train_tokens += int(gather(attention_mask.sum()).sum().item())
+            self._total_train_tokens += int(gather(num_tokens).sum().item())
         self._metrics[mode]["num_tokens"] = [self._total_train_tokens]
         all_rewards = gather(rewards)
         self._metrics[mode]["min_reward"].append(all_rewards.min().item())
@@ -226,6 +231,22 @@ class RewardTrainer(Trainer):
             "pad_is_eos": tokenizer.pad_token_id == tokenizer.eos_token_id,
             "path": str(output_dir or self.args.output_dir),
         }
+
+
+def _default_collator(model: Any, tokenizer: Any, args: RewardConfig) -> DataCollatorForPreference:
+    """Padding-free (and prefix-sharing) batches where the model's attention takes them, else padded."""
+    packing = args.padding_free and supports_packing(model)
+    if args.padding_free and not packing:
+        logger.warning(
+            "padding_free: %s attention cannot take packed sequences; padding batches instead",
+            attention_implementation(model),
+        )
+    return DataCollatorForPreference(
+        tokenizer.pad_token_id,
+        args.pad_to_multiple_of,
+        padding_free=packing,
+        prefix_sharing=packing and args.prefix_sharing,
+    )
 
 
 def _default_output_dir(model: Any) -> str:

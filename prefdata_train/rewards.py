@@ -13,6 +13,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from prefdata.errors import PrefdataError
+from prefdata_train.packing import attention_implementation, attention_mask_for
+
 
 def find_score_head(model: nn.Module) -> nn.Module | None:
     """The module named `score` nearest the root (PEFT wrappers included), or None."""
@@ -59,3 +62,28 @@ def compute_rewards(
         last = last_token_index(attention_mask).to(per_token.device)
         return per_token[rows, last, 0], outputs
     return outputs.logits[:, 0], outputs
+
+
+def compute_packed_rewards(model: nn.Module, batch: dict[str, torch.Tensor], **kwargs: Any) -> tuple[torch.Tensor, Any]:
+    """Rewards of a packed batch (`prefdata_train.packing.pack_units`), chosen then rejected.
+
+    The model runs on the packed rows with their position ids and a 4D mask; each reward is the
+    score head's output at the (row, column) `reward_index` names.
+    """
+    head = find_score_head(model)
+    if head is None:
+        raise PrefdataError(
+            "packed batches need a per-token `score` head", where=type(model).__name__, fix="set padding_free=False"
+        )
+    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
+    mask = attention_mask_for(batch["segment_ids"], batch["parent_ids"], attention_implementation(model), dtype)
+    captured: dict[str, torch.Tensor] = {}
+    handle = head.register_forward_hook(lambda _m, _i, out: captured.__setitem__("logits", out))
+    try:
+        outputs = model(
+            input_ids=batch["input_ids"], attention_mask=mask, position_ids=batch["position_ids"], **kwargs
+        )
+    finally:
+        handle.remove()
+    index = batch["reward_index"].to(captured["logits"].device)
+    return captured["logits"][index[:, 0], index[:, 1], 0], outputs

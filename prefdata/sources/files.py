@@ -43,17 +43,33 @@ def check_file(path: Path) -> str:
     return ext
 
 
-def iter_file_batches(path: Path, batch_size: int) -> Iterator[list[dict]]:
-    """Rows of one file, as lists of at most `batch_size` dicts; read errors become SourceError."""
+def iter_file_batches(
+    path: Path, batch_size: int, columns: Sequence[str] | None = None
+) -> Iterator[list[dict]]:
+    """Rows of one file, as lists of at most `batch_size` dicts; read errors become SourceError.
+
+    With `columns`, rows of Parquet, CSV and Arrow files hold only those of them the file has
+    (JSON rows keep every key).
+    """
     ext = check_file(path)
     try:
-        if ext in _BATCHED:
-            for batch in _BATCHED[ext](path, batch_size):
+        if ext == ".parquet":  # picked by the reader: the other columns are never decoded
+            for batch in columnar.iter_parquet_batches(path, batch_size, columns):
                 yield batch.to_pylist()
+        elif ext in _BATCHED:
+            for batch in _BATCHED[ext](path, batch_size):
+                yield _pick(batch, columns).to_pylist()
         else:
             yield from rebatch(iter_json_rows(path), batch_size)
     except (pa.ArrowException, OSError) as exc:
         raise SourceError(f"cannot read {ext} file ({exc})", where=str(path), fix=_fix(ext)) from None
+
+
+def _pick(batch: pa.RecordBatch, columns: Sequence[str] | None) -> pa.RecordBatch:
+    if columns is None:
+        return batch
+    wanted = set(columns)
+    return batch.select([name for name in batch.schema.names if name in wanted])
 
 
 def _fix(ext: str) -> str:

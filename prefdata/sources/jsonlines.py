@@ -84,7 +84,9 @@ def _parse_line(path: Path, number: int, line: bytes) -> dict | None:
     try:
         value = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        raise SourceError(_line_problem(line, exc), where=f"{path}, line {number}", fix=_FIX) from None
+        value = _python_json(line)
+        if value is None:
+            raise SourceError(_line_problem(line, exc), where=f"{path}, line {number}", fix=_FIX) from None
     if not isinstance(value, dict):
         raise SourceError(
             f"expected a JSON object, got {_kind(value)}: {_excerpt(line)}",
@@ -95,6 +97,24 @@ def _parse_line(path: Path, number: int, line: bytes) -> dict | None:
 
 
 _FIX = "every line must be one JSON object (JSON lines); fix or remove this line"
+
+
+def _python_json(line: bytes) -> dict | None:
+    """A line orjson refused, when it is JSON as Python's `json` writes it: NaN and Infinity allowed.
+
+    Only such lines are accepted (the non-finite numbers become nulls downstream); anything
+    else orjson refuses (lone surrogates included) stays an error. None when not accepted.
+    """
+    if b"NaN" not in line and b"Infinity" not in line:
+        return None
+    import json
+
+    try:
+        value = json.loads(line)
+        orjson.dumps(value)  # refuses what Arrow could not store (lone surrogates)
+    except (ValueError, RecursionError, orjson.JSONEncodeError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _line_problem(line: bytes, exc: Exception) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +68,12 @@ def _local_splits(path: Path) -> tuple[dict[str, SplitSource], dict[str, list[Pa
 
 
 def _files_split(name: str, paths: list[Path], num_rows: int | None) -> SplitSource:
-    def read(batch_size: int) -> Iterator[list[dict]]:
+    def read(batch_size: int, columns: Sequence[str] | None = None) -> Iterator[list[dict]]:
         for path in paths:
-            yield from iter_file_batches(path, batch_size)
+            yield from iter_file_batches(path, batch_size, columns)
 
     origin = str(paths[0]) if len(paths) == 1 else f"{paths[0].parent} ({len(paths)} files)"
-    return SplitSource(name=name, origin=origin, num_rows=num_rows, read=read)
+    return SplitSource(name=name, origin=origin, num_rows=num_rows, read=read, read_columns=read)
 
 
 def _cheap_rows(paths: list[Path]) -> int | None:

@@ -28,7 +28,8 @@ def saved_split_files(folder: Path) -> dict[str, list[Path]]:
         names = _read_json(folder / "dataset_dict.json").get("splits")
         if not isinstance(names, list) or not names:
             raise SourceError("dataset_dict.json lists no splits", where=str(folder))
-        return {str(name): _dataset_files(folder / str(name))[1] for name in names}
+        listed = folder / "dataset_dict.json"
+        return {str(name): _dataset_files(_inside(folder, str(name), listed))[1] for name in names}
     split, files = _dataset_files(folder)
     return {split: files}
 
@@ -39,11 +40,27 @@ def _dataset_files(folder: Path) -> tuple[str, list[Path]]:
         raise SourceError("missing state.json: not a `save_to_disk` dataset folder", where=str(folder))
     state = _read_json(state_path)
     entries = state.get("_data_files") or []
-    files = [folder / entry["filename"] for entry in entries]
+    files = [_inside(folder, str(_filename(entry)), state_path) for entry in entries]
     missing = [path.name for path in files if not path.is_file()]
     if missing or not files:
         raise SourceError(f"data files missing: {', '.join(missing) or 'none listed'}", where=str(state_path))
     return str(state.get("_split") or "train"), files
+
+
+def _inside(folder: Path, name: str, listed_in: Path) -> Path:
+    """`folder / name`, refused when the name (or a symlink) leads outside `folder`: never read elsewhere."""
+    path = folder / name
+    if not path.resolve().is_relative_to(folder.resolve()) or path.resolve() == folder.resolve():
+        raise SourceError(
+            f"{name!r} points outside the dataset folder",
+            where=str(listed_in),
+            fix="a save_to_disk folder lists plain split and file names inside it",
+        )
+    return path
+
+
+def _filename(entry: object) -> object:
+    return entry.get("filename") if isinstance(entry, dict) else entry
 
 
 def _read_json(path: Path) -> dict:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 # A split's reader: given a batch size, yields lists of rows (plain dicts) in source order.
 BatchReader = Callable[[int], Iterator[list[dict]]]
+# The same, reading only the named columns (those the split has).
+ColumnReader = Callable[[int, Sequence[str]], Iterator[list[dict]]]
 
 
 @dataclass
@@ -22,11 +24,18 @@ class SplitSource:
     origin: str
     num_rows: int | None
     read: BatchReader = field(repr=False, compare=False)
+    read_columns: ColumnReader | None = field(default=None, repr=False, compare=False)
 
-    def iter_batches(self, batch_size: int = 2048) -> Iterator[list[dict]]:
-        """Yield the rows as plain Python dicts, in source order, at most `batch_size` at a time."""
+    def iter_batches(self, batch_size: int = 2048, columns: Sequence[str] | None = None) -> Iterator[list[dict]]:
+        """Yield the rows as plain Python dicts, in source order, at most `batch_size` at a time.
+
+        `columns` is a hint for speed: a reader that can skip columns (`read_columns`) reads
+        only those of them the split has; any other reader yields every column.
+        """
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if columns is not None and self.read_columns is not None:
+            return self.read_columns(batch_size, columns)
         return self.read(batch_size)
 
     def sample(self, n: int = 200) -> list[dict]:

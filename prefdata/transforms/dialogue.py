@@ -112,9 +112,8 @@ def interleave(prompts: list[dict[str, Any]], replies: list[dict[str, Any]]) -> 
     """user, reply, user, reply...: the turns of a multi-turn arena conversation."""
     if len(prompts) != len(replies):
         raise Drop("turn_mismatch", f"{len(prompts)} prompt turns but {len(replies)} response turns")
-    out: list[dict[str, Any]] = []
-    for p, r in zip(prompts, replies, strict=True):
-        out += [p, r]
+    out = prompts + replies  # the right length; then every other slot (slice assignment: C speed)
+    out[::2], out[1::2] = prompts, replies
     return out
 
 

@@ -42,16 +42,17 @@ def paired(
     if not pref.scores:
         return [Choice(0, 1)]
     a, b = (number(get_path(row, c), c) for c in pref.scores)
-    if a is None or b is None:
-        return [Choice(0, 1)]
+    if a is None or b is None or not math.isfinite(a) or not math.isfinite(b):
+        return [Choice(0, 1)]  # a NaN or infinite score says nothing: no margin, no tie
     return [Choice(0, 1, a - b, "tie" if a == b else None)]
 
 
 def one_hot(
     row: dict[str, Any], pref: OneHot, ex: Example | None, opts: ConvertOptions, key: str
 ) -> list[Choice]:
-    if any(_flag(row, c) for c in pref.tie_columns):
-        return [Choice(0, 1, tie="tie")]
+    for c in pref.tie_columns:
+        if _flag(row, c):
+            return [_TIE]
     winners = [i for i, c in enumerate(pref.columns) if _flag(row, c)]
     if len(winners) != 1:
         shown = {c: get_path(row, c) for c in pref.columns + pref.tie_columns}
@@ -59,12 +60,21 @@ def one_hot(
     return [Choice(winners[0], 1 - winners[0])]
 
 
+_TIE = Choice(0, 1, tie="tie")  # frozen: one shared instance for every tied row
+# True and 1 (and 1.0) hash and compare equal, as do False, 0 and 0.0.
+_ON = frozenset([1, "1", "true", "True"])
+_OFF = frozenset([0, "0", "false", "False", None])
+
+
 def _flag(row: dict[str, Any], column: str) -> bool:
     value = get_path(row, column)
-    if value in (1, True, "1", "true", "True"):
-        return True
-    if value in (0, False, "0", "false", "False", None):
-        return False
+    try:
+        if value in _ON:
+            return True
+        if value in _OFF:
+            return False
+    except TypeError:  # unhashable (a list, a dict): not a flag
+        pass
     raise Drop("missing_preference", f"`{column}` is {value!r}, expected 0 or 1")
 
 

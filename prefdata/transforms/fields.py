@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from prefdata.records.spec import Index, Label, LayoutSpec, OneHot, Paired, Preference, Rank, Score, Signed
 from prefdata.transforms.drops import Drop
 
 _MISSING = object()
@@ -13,6 +14,9 @@ _FIELD = re.compile(r"\{([A-Za-z0-9_.\-]+)\}")
 
 def get_path(row: Any, path: str, default: Any = None) -> Any:
     """`row["a"]["b"]` for path `a.b`; `default` when any step is missing or null."""
+    if "." not in path:  # a top-level column, the common case: one lookup, no split
+        value = row.get(path) if isinstance(row, dict) else None
+        return default if value is None else value
     value = row
     for key in path.split("."):
         if not isinstance(value, dict):
@@ -53,3 +57,37 @@ def number(value: Any, what: str) -> float | None:
         except ValueError:
             return None
     raise Drop("bad_value", f"{what} is {type(value).__name__}, not a number")
+
+
+def columns_read(spec: LayoutSpec) -> list[str] | None:
+    """The top-level columns converting under `spec` reads (a reader may skip the others).
+
+    None (read every column) for message trees, which read whole rows, and for any
+    encoding not listed in `_signal_paths`.
+    """
+    signal = _signal_paths(spec.preference)
+    if signal is None or spec.responses is None:
+        return None
+    resp = spec.responses
+    paths = [*signal, *resp.columns, resp.list_column, spec.tools, spec.chat_template_kwargs]
+    paths.append(spec.margin.column if spec.margin else None)
+    for piece in spec.prompt:
+        paths += [piece.column, *(name for text in piece.template for name in _FIELD.findall(text))]
+    return sorted({path.split(".")[0] for path in paths if path})
+
+
+def _signal_paths(pref: Preference) -> list[str] | None:
+    """The paths a preference encoding reads (fields of list items included: harmless extras)."""
+    if isinstance(pref, Paired):
+        return list(pref.scores)
+    if isinstance(pref, OneHot):
+        return [*pref.columns, *pref.tie_columns]
+    if isinstance(pref, (Label, Signed)):
+        return [pref.column]
+    if isinstance(pref, Index):
+        return list(pref.axes.values())
+    if isinstance(pref, Rank):
+        return [pref.field]
+    if isinstance(pref, Score):
+        return [pref.field, *pref.fallback_fields]
+    return None

@@ -79,8 +79,11 @@ def tool_call_of(call: Any) -> dict[str, Any]:
     name = fn.get("name")
     if not isinstance(name, str) or not name:
         raise Drop("bad_value", "a tool call has no function name")
+    kind = call.get("type") or "function"
+    if not isinstance(kind, str):
+        raise Drop("bad_value", f"a tool call's type is {kind!r}, not text")
     out: dict[str, Any] = {
-        "type": call.get("type") or "function",
+        "type": kind,
         "function": {"name": name, "arguments": arguments_text(fn.get("arguments", {}))},
     }
     if call.get("id") is not None:
@@ -119,4 +122,5 @@ def messages_of(raw: Any) -> list[dict[str, Any]]:
 def is_empty(msg: dict[str, Any]) -> bool:
     """A message says nothing: no text and no tool call."""
     content = msg.get("content")
-    return (content is None or not content.strip()) and not msg.get("tool_calls")
+    # content is text or None; `isspace` answers `not content.strip()` without copying the text
+    return (not content or content.isspace()) and not msg.get("tool_calls")

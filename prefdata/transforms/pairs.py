@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Callable, Collection
 from typing import Any
 
+import pyarrow as pa
+
 from prefdata.errors import RowError
 from prefdata.records.options import ConvertOptions
 from prefdata.records.spec import LayoutSpec, MessageTree
@@ -38,11 +40,15 @@ class RowConverter:
         self.with_margin = self.margin_source is not None or options.margin
         self.tools, self.template_kwargs = present(spec.tools), present(spec.chat_template_kwargs)
         self.pair_drops: Counter[str] = Counter()
+        self._tree = isinstance(spec.preference, MessageTree)
+        self._signal_only = spec.preference.encoding in SIGNAL_ONLY
+        self.shape: tuple[bool, bool] | None = None  # (explicit prompt, standard) of the first row out
+        self.kwargs_type: pa.DataType | None = None
 
     def convert(self, row: dict[str, Any], split: str, index: int) -> list[dict[str, Any]]:
         """Output rows for `row`; raises `Drop` when none survive (the first reason wins)."""
         key = f"{self.options.seed}:{split}:{index}"
-        if isinstance(self.spec.preference, MessageTree):
+        if self._tree:
             return self._first_or_drop(
                 [
                     lambda p=p: self.build_sides(
@@ -51,7 +57,7 @@ class RowConverter:
                     for p in tree_pairs(row, self.spec.preference, self.options, key)
                 ]
             )
-        if self.spec.preference.encoding in SIGNAL_ONLY:
+        if self._signal_only:
             # the signal alone decides: drop ties before parsing any text (a third of arena rows)
             choices = self.encode(row, self.spec.preference, None, self.options, key)
             if self.options.ties == "drop" and all(c.tie for c in choices):
@@ -102,9 +108,50 @@ class RowConverter:
         if self.tools:
             columns["tools"] = _tools_text(get_path(row, self.tools))
         if self.template_kwargs:
-            columns["chat_template_kwargs"] = get_path(row, self.template_kwargs)
+            columns["chat_template_kwargs"] = self._template_kwargs(get_path(row, self.template_kwargs))
         columns["source_row"] = index
+        self._check_shape(columns)
         return columns
+
+    def _check_shape(self, columns: dict[str, Any]) -> None:
+        """Every row of a split has the first row's shape: a mixed split cannot be one dataset."""
+        shape = ("prompt" in columns, isinstance(columns["chosen"], str))
+        if self.shape is None:
+            self.shape = shape
+        elif shape[0] != self.shape[0]:
+            which = (
+                "has no prompt, but earlier rows have one"
+                if self.shape[0]
+                else "has a prompt, earlier rows none"
+            )
+            raise Drop("empty_prompt" if self.shape[0] else "bad_value", f"the row {which}")
+        elif shape != self.shape:
+            kinds = ("message lists", "text") if self.shape[1] else ("text", "message lists")
+            raise Drop("bad_value", f"the row is {kinds[0]}, but earlier rows are {kinds[1]}")
+
+    def _template_kwargs(self, value: Any) -> dict[str, Any] | None:
+        """A row's template kwargs: a mapping whose value types agree with earlier rows' (Arrow needs one type)."""
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise Drop("bad_value", f"`chat_template_kwargs` is {type(value).__name__}, not a mapping")
+        try:
+            kind = pa.scalar(value).type
+            if self.kwargs_type is not None:
+                kind = (
+                    pa.unify_schemas(
+                        [pa.schema([("k", self.kwargs_type)]), pa.schema([("k", kind)])],
+                        promote_options="permissive",
+                    )
+                    .field("k")
+                    .type
+                )
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            raise Drop(
+                "bad_value", f"`chat_template_kwargs` {value!r:.80} disagrees with earlier rows ({exc})"
+            ) from None
+        self.kwargs_type = kind
+        return value
 
     def _tie_policy(self, choice: Choice, index: int) -> None:
         if self.options.ties == "drop":

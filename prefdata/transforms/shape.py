@@ -43,14 +43,28 @@ def check_pair(prompt: Messages, chosen: Messages, rejected: Messages, opts: Con
     if opts.empty != "keep":
         if not chosen or not rejected or _empty_reply(chosen) or _empty_reply(rejected):
             raise Drop("empty_response", _which_empty(chosen, rejected))
-        if prompt and all(is_empty(m) for m in prompt):
+        if prompt and _all_empty(prompt):
             raise Drop("empty_prompt", "every prompt turn is empty")
     if opts.identical != "keep" and chosen == rejected:
         raise Drop("identical", "chosen and rejected are the same")
 
 
 def _empty_reply(messages: Messages) -> bool:
-    return any(is_empty(m) for m in messages if m["role"] in ("assistant", "none")) or is_empty(messages[-1])
+    for m in messages:  # a loop, not any(...): this runs for every pair
+        if m["role"] in _REPLY_ROLES and is_empty(m):
+            return True
+    last = messages[-1]  # a last reply was checked above
+    return last["role"] not in _REPLY_ROLES and is_empty(last)
+
+
+_REPLY_ROLES = frozenset(["assistant", "none"])
+
+
+def _all_empty(messages: Messages) -> bool:
+    for m in messages:
+        if not is_empty(m):
+            return False
+    return True
 
 
 def _which_empty(chosen: Messages, rejected: Messages) -> str:
@@ -80,12 +94,19 @@ def to_columns(
 
 
 def _conversational_roles(messages: Messages, default: str) -> Messages:
-    return [{**m, "role": default} if m["role"] == "none" else m for m in messages]
+    for m in messages:
+        if m["role"] == "none":
+            return [{**m, "role": default} if m["role"] == "none" else m for m in messages]
+    return messages  # nothing to fix: no copy
 
 
 def is_plain_text(*sides: Messages) -> bool:
     """All messages are role-less text (a standard-format source)."""
-    return all(m["role"] == "none" for side in sides for m in side)
+    for side in sides:  # loops, not all(...): this runs for every pair
+        for m in side:
+            if m["role"] != "none":
+                return False
+    return True
 
 
 def render_prompt_text(prompt: Messages) -> str:

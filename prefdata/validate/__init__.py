@@ -23,8 +23,8 @@ also counts warnings), 1 otherwise, 2 when the input cannot be read.
 | `content.contradiction` | warning | the same prompt with A over B in one row and B over A in another |
 | `content.length_ratio` | warning | the longer response ≥ 20x the shorter one and ≥ 200 characters |
 | `content.garbage` | warning | U+FFFD replacement characters or NUL bytes |
-| `content.tie` | info | a raw row the converter dropped as a tie |
-| `convert.dropped` | warning | a raw row the converter dropped for another reason (given in the excerpt) |
+| `content.tie` | info | a raw row the converter dropped as a tie (3) |
+| `convert.dropped` | warning | a raw row the converter dropped for another reason (given in the excerpt) (3) |
 | `splits.prompt_leak` | warning | an eval split's prompt also in a train split (2), counted per split pair |
 | `tokens.too_long` | warning | prompt + response longer than `--max-length` tokens |
 | `tokens.identical_after_truncation` | error | chosen and rejected identical once cut to `--max-length` |
@@ -37,6 +37,8 @@ also counts warnings), 1 otherwise, 2 when the input cannot be read.
 name has train. For raw
 sources, rows are source rows, and `convert`'s drop reasons map to codes (`empty_response`
 to `content.empty`, `identical` to `content.identical`, `tie` to `content.tie`).
+(3) for a folder written by `convert`, the drops its `prefdata.json` records, counted per
+split and reason, with the first rows of `rejects.jsonl` as examples (by source row).
 
 Memory does not grow with the text: set-like checks (duplicates, contradictions, split
 leaks) keep 8-byte hashes per row; lengths are kept as histograms.

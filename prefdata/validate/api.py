@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from prefdata._version import __version__
+from prefdata.validate.drops import report_manifest_drops
 from prefdata.validate.raw import is_raw, open_raw
 from prefdata.validate.reading import CanonicalInput, from_dataset, open_canonical
 from prefdata.validate.report import ValidationReport
@@ -41,6 +42,8 @@ def validate(
     result = run_checks(data, raw=raw is not None, token_check=token_check)
     if raw is not None:
         raw.report_rejects(result.sink)
+    elif data.manifest is not None:  # a convert output: what the conversion dropped
+        report_manifest_drops(data.manifest, data.path, list(data.splits), result.sink)
     if token_check is not None:
         token_check.add_stats(result.stats)
     return ValidationReport(

@@ -26,6 +26,18 @@ class BatchView:
     def __len__(self) -> int:
         return self.batch.num_rows
 
+    def slice(self, start: int, length: int) -> BatchView:
+        """Rows `start` to `start + length` as a view of their own (text already derived is kept)."""
+        part = BatchView(
+            self.batch.slice(start, length),
+            self.shape,
+            self.split,
+            self.rows[start : start + length],
+            self.raw,
+        )
+        part._text = {k: (a.slice(start, length), b.slice(start, length)) for k, (a, b) in self._text.items()}
+        return part
+
     def column(self, name: str) -> pa.Array | None:
         """Column `name`, or None when the batch has no such column."""
         i = self.batch.schema.get_field_index(name)

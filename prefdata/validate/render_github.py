@@ -22,9 +22,6 @@ def render_github(report: ValidationReport, file: str | None = None) -> str:
 
 def _annotation(finding: Finding, file: str | None) -> str:
     props = ([f"file={_prop(file)}"] if file else []) + [f"title={_prop(finding.code)}"]
-    shown = "; ".join(
-        f"{ex.split}" + (f" row {ex.row}" if ex.row is not None else "") + f" [{ex.field}] {ex.excerpt}"
-        for ex in finding.examples[:3]
-    )
+    shown = "; ".join(f"{ex.location()} [{ex.field}] {ex.excerpt}" for ex in finding.examples[:3])
     message = f"{finding.title}: {finding.count} row(s)" + (f" (e.g. {shown})" if shown else "")
     return f"::{_LEVEL[finding.severity]} {','.join(props)}::{_data(message)}"

@@ -67,10 +67,7 @@ def _findings(report: ValidationReport) -> str:
 
 
 def _finding_row(f: Finding) -> str:
-    examples = "<br>".join(
-        escape(f"{e.split}" + (f" row {e.row}" if e.row is not None else "") + f" [{e.field}] {e.excerpt}")
-        for e in f.examples
-    )
+    examples = "<br>".join(escape(f"{e.location()} [{e.field}] {e.excerpt}") for e in f.examples)
     return (
         f"<tr class='{f.severity}' data-code='{escape(f.code)}'>"
         f"<td>{f.severity}</td><td>{escape(f.code)}</td>"

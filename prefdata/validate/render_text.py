@@ -29,6 +29,5 @@ def _examples(finding: Finding) -> list[str]:
         return []
     out = ["", f"{finding.code} ({finding.count:,}):"]
     for ex in finding.examples:
-        where = f"{ex.split}" + (f" row {ex.row}" if ex.row is not None else "")
-        out.append(f"  {where} [{ex.field}]: {ex.excerpt}")
+        out.append(f"  {ex.location()} [{ex.field}]: {ex.excerpt}")
     return out

@@ -28,6 +28,12 @@ class Example(_Model):
     field: str = Field(description="Column (or `tokenizer`) the problem is in.")
     excerpt: str = Field(description="A short excerpt of the offending value.")
 
+    def location(self) -> str:
+        """`train row 3`; `train source row 6` for a row no longer in the data (dropped by convert)."""
+        if self.row is not None:
+            return f"{self.split} row {self.row}"
+        return self.split + (f" source row {self.source_row}" if self.source_row is not None else "")
+
 
 class Finding(_Model):
     """Everything one check found."""
@@ -38,7 +44,9 @@ class Finding(_Model):
     count: int = Field(description="Offending rows (or occurrences, for whole-dataset findings).")
     examples: list[Example] = Field(default_factory=list, description="The first few offending rows.")
     breakdown: dict[str, int] = Field(
-        default_factory=dict, description="Counts per split, or per split pair for `splits.prompt_leak`."
+        default_factory=dict,
+        description="Counts per split; per split pair for `splits.prompt_leak`; per split and drop reason "
+        "(`train: tie`) for the drops recorded in a convert output's manifest.",
     )
 
 

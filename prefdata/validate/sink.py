@@ -49,6 +49,11 @@ class FindingSink:
         """How many more examples `code` can keep."""
         return MAX_EXAMPLES - len(self.examples.get(code, []))
 
+    def add_example(self, code: str, example: Example) -> None:
+        """Keep one more example for `code` (counted already) while it has room for one."""
+        if self.wants_examples(code) > 0:
+            self.examples.setdefault(code, []).append(example)
+
     def add_rows(self, code: str, split: str, rows: list[int], make: Callable[[int], Example]) -> None:
         """Add offending rows (local indices); `make` builds an Example for the first few."""
         self.add(code, len(rows), split, (make(i) for i in rows[: self.wants_examples(code)]))

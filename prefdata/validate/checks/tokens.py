@@ -16,6 +16,7 @@ from prefdata.errors import SourceError
 from prefdata.records.messages import strip_absent
 from prefdata.validate.batch import BatchView
 from prefdata.validate.checks.base import Check
+from prefdata.validate.encoding import ENCODE_ROWS, Encoded, encode
 from prefdata.validate.lengths import LengthCounts
 from prefdata.validate.report import Example, SideStats, SplitStats
 from prefdata.validate.sink import FindingSink, excerpt
@@ -50,20 +51,29 @@ class TokenCheck(Check):
         if not self.started:
             self.started = True
             self._tokenizer_findings(view, sink)
+        if view.shape.format == "conversational" and not self.tok.chat_template:
+            return
+        for start in range(0, len(view), ENCODE_ROWS):  # small calls: see prefdata.validate.encoding
+            self._update_rows(view.slice(start, ENCODE_ROWS), sink)
+
+    def _update_rows(self, view: BatchView, sink: FindingSink) -> None:
         if view.shape.format == "conversational":
-            if not self.tok.chat_template:
-                return
             texts, ok = self._render(view, sink)
-            lengths, enc = self._encode(texts, special=False)
+            enc = {side: encode(self.tok, values, special=False) for side, values in texts.items()}
+            lengths = {side: e.lengths for side, e in enc.items()}
             cut = np.zeros(len(view), dtype=np.int64)  # full renderings: compare from token 0
         else:
             # Prompt and completions are tokenized apart and their ids concatenated, as TRL's
-            # DPO tokenization does: the prompt is tokenized once, not once per side.
+            # DPO tokenization does: the prompt is tokenized once, not once per side. Special
+            # tokens (BOS...) go only on the first piece of a sequence, the prompt.
             texts, ok = _standard_texts(view), np.ones(len(view), bool)
-            lengths, enc = self._encode(texts, special=True)
-            lengths["chosen"] = lengths["chosen"] + lengths["prompt"]
-            lengths["rejected"] = lengths["rejected"] + lengths["prompt"]
-            cut = lengths["prompt"]
+            enc = {side: encode(self.tok, values, special=side == "prompt") for side, values in texts.items()}
+            cut = enc["prompt"].lengths
+            lengths = {
+                "prompt": cut,
+                "chosen": enc["chosen"].lengths + cut,
+                "rejected": enc["rejected"].lengths + cut,
+            }
         per = self.counts.setdefault(view.split, {})
         for side in view.shape.sides:  # no prompt statistics for an implicit prompt
             per.setdefault(side, LengthCounts()).add(lengths[side][ok])
@@ -94,32 +104,12 @@ class TokenCheck(Check):
                 ],
             )
 
-    def _encode(
-        self, texts: dict[str, list[str]], special: bool
-    ) -> tuple[dict[str, np.ndarray], dict[str, list[Any]]]:
-        """Token counts per side; special tokens (BOS...) only on the first piece of a sequence."""
-        lengths, encodings = {}, {}
-        for side, values in texts.items():
-            special = special and side == "prompt"
-            if getattr(self.tok, "is_fast", False):
-                backend = self.tok.backend_tokenizer
-                # encode_batch_fast skips character offsets, which lengths and ids do not need
-                encode = getattr(backend, "encode_batch_fast", backend.encode_batch)
-                enc = encode(values, add_special_tokens=special)
-                encodings[side] = enc
-                lengths[side] = np.fromiter((len(e) for e in enc), dtype=np.int64, count=len(enc))
-            else:
-                ids = self.tok(values, add_special_tokens=special)["input_ids"]
-                encodings[side] = ids
-                lengths[side] = np.array([len(i) for i in ids], dtype=np.int64)
-        return lengths, encodings
-
     def _limits(
         self,
         view: BatchView,
         sink: FindingSink,
         lengths: dict[str, np.ndarray],
-        encodings: dict[str, list[Any]],
+        encodings: dict[str, Encoded],
         ok: np.ndarray,
         cut: np.ndarray,
     ) -> None:
@@ -136,8 +126,8 @@ class TokenCheck(Check):
         same = [
             i
             for i in np.flatnonzero(ok & (np.minimum(c, r) >= limit)).tolist()
-            if _ids(encodings["chosen"][i])[: max(0, limit - cut[i])]
-            == _ids(encodings["rejected"][i])[: max(0, limit - cut[i])]
+            if encodings["chosen"].ids(i)[: max(0, limit - cut[i])]
+            == encodings["rejected"].ids(i)[: max(0, limit - cut[i])]
         ]
         sink.add_rows(
             "tokens.identical_after_truncation",
@@ -177,10 +167,6 @@ class TokenCheck(Check):
             for side, counts in per.items():
                 target = sides.setdefault(side, SideStats())
                 target.tokens, target.token_histogram = counts.stats(), counts.histogram()
-
-
-def _ids(encoding: Any) -> list[int]:
-    return encoding if isinstance(encoding, list) else encoding.ids
 
 
 def _standard_texts(view: BatchView) -> dict[str, list[str]]:
