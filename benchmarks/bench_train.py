@@ -43,13 +43,16 @@ REPO = Path(__file__).resolve().parent.parent
 HH_SAMPLE = REPO.parent / "shared" / "data" / "hh-rlhf-harmless-base-test.jsonl.gz"
 BATCH = 8
 sys.path.insert(0, str(REPO))  # the package is used from the checkout, installed or not
-WORDS = "the a of to and in is it you that for on was with as have be at not this are or by".split()
+WORDS = ["the", "a", "of", "to", "and", "in", "is", "it", "you", "that", "for", "on"]
 
 
 def hh_rows(n: int) -> list[dict[str, str]]:
     """The first `n` pairs of the hh-rlhf sample (implicit prompt)."""
     with gzip.open(HH_SAMPLE, "rt", encoding="utf-8") as handle:
-        return [{k: row[k] for k in ("chosen", "rejected")} for row in map(json.loads, itertools.islice(handle, n))]
+        return [
+            {k: row[k] for k in ("chosen", "rejected")}
+            for row in map(json.loads, itertools.islice(handle, n))
+        ]
 
 
 def short_prompt_rows(n: int, seed: int = 0) -> list[dict[str, str]]:
@@ -60,7 +63,11 @@ def short_prompt_rows(n: int, seed: int = 0) -> list[dict[str, str]]:
         return " ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high)))
 
     return [
-        {"prompt": f"Human: {text(4, 12)}?\n\nAssistant:", "chosen": f" {text(5, 160)}.", "rejected": f" {text(5, 160)}."}
+        {
+            "prompt": f"Human: {text(4, 12)}?\n\nAssistant:",
+            "chosen": f" {text(5, 160)}.",
+            "rejected": f" {text(5, 160)}.",
+        }
         for _ in range(n)
     ]
 
@@ -122,7 +129,10 @@ def worker(side: str, data: str, pairs: int, steps: int, model_dir: str, out: st
         seed=0,
     )
     trainer = RewardTrainer(
-        model=model, args=args, train_dataset=Dataset.from_list(datasets(pairs)[data]), processing_class=tokenizer
+        model=model,
+        args=args,
+        train_dataset=Dataset.from_list(datasets(pairs)[data]),
+        processing_class=tokenizer,
     )
     trainer.data_collator = CountingCollator(trainer.data_collator)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -177,7 +187,9 @@ def compare(data: str, pairs: int, steps: int, repeat: int, model_dir: Path, tmp
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pairs", type=int, default=512)
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=1)
@@ -193,13 +205,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
         model_dir = Path(tmp) / "model"
         parameters = build_model(model_dir)
-        results = {data: compare(data, args.pairs, args.steps, args.repeat, model_dir, Path(tmp)) for data in args.data}
+        results = {
+            data: compare(data, args.pairs, args.steps, args.repeat, model_dir, Path(tmp))
+            for data in args.data
+        }
     report = {
         "model": {"arch": "qwen3", "hidden": 128, "layers": 4, "parameters": parameters, "dtype": "float32"},
         "batch": BATCH,
         "steps": args.steps,
         "pairs": args.pairs,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
         "results": results,
     }
     args.out.mkdir(parents=True, exist_ok=True)
@@ -208,14 +227,18 @@ def main() -> None:
 
 
 def print_table(report: dict[str, Any]) -> None:
-    print(f"model: {report['model']['parameters'] / 1e6:.1f}M parameters, batch {report['batch']}, {report['steps']} steps, CPU fp32")
+    model = report["model"]
+    print(
+        f"model: {model['parameters'] / 1e6:.1f}M parameters, batch {report['batch']}, "
+        f"{report['steps']} steps, CPU fp32"
+    )
     header = f"{'data':<13}{'trainer':<10}{'pairs/s':>9}{'tokens/s':>10}{'slots/token':>12}{'peak MB':>9}{'rise MB':>9}"
     print(header)
     for data, result in report["results"].items():
         for side in ("trl", "prefdata"):
             r = result[side]
-            print(f"{data:<13}{side:<10}{r['pairs_per_s']:>9.1f}{r['tokens_per_s']:>10.0f}"
-                  f"{r['slots_per_real_token']:>12.2f}{r['peak_rss_mb']:>9.0f}{r['train_rss_rise_mb']:>9.0f}")  # fmt: skip
+            speed = f"{r['pairs_per_s']:>9.1f}{r['tokens_per_s']:>10.0f}{r['slots_per_real_token']:>12.2f}"
+            print(f"{data:<13}{side:<10}{speed}{r['peak_rss_mb']:>9.0f}{r['train_rss_rise_mb']:>9.0f}")
         print(f"{data:<13}ratio {result['speedup_pairs_per_s']:.2f}x pairs/s, peak memory "
               f"{result['peak_rss_ratio']:.2f}x, max loss difference {result['max_loss_difference']:.1e}")  # fmt: skip
 

@@ -28,7 +28,9 @@ def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
     convert. Any other column goes through `pa.array`.
     """
     names = list(rows[0])
-    return pa.Table.from_arrays([_column(name, [row.get(name) for row in rows]) for name in names], names=names)
+    return pa.Table.from_arrays(
+        [_column(name, [row.get(name) for row in rows]) for name in names], names=names
+    )
 
 
 def _column(name: str, values: list[Any]) -> pa.Array:
@@ -54,29 +56,31 @@ def build_column(values: list[Any]) -> pa.Array | None:
     return None
 
 
-def _strings(values: list[str | None]) -> pa.Array | None:
-    texts = [v if v is not None else "" for v in values] if None in values else values
-    joined = "".join(texts)
-    if joined.isascii():  # one byte per character: lengths are byte lengths
-        data, lengths = joined.encode("ascii"), list(map(len, texts))
-    else:
-        try:
-            encoded = [t.encode("utf-8") for t in texts]
-        except UnicodeEncodeError:  # lone surrogates: pa.array reports them
-            return None
-        data, lengths = b"".join(encoded), list(map(len, encoded))
+def _strings(values: list[Any]) -> pa.Array | None:
+    texts: list[str] = [v if v is not None else "" for v in values] if None in values else values
+    try:
+        # one small bytes object per text, then one join: no second text-sized copy of the column
+        encoded = list(map(str.encode, texts))
+    except UnicodeEncodeError:  # lone surrogates: pa.array reports them
+        return None
+    data = b"".join(encoded)
     if len(data) >= 2**31:  # past 32-bit offsets
         return None
-    offsets = array.array("i", itertools.accumulate(lengths, initial=0))
+    offsets = array.array("i", itertools.accumulate(map(len, encoded), initial=0))
     mask, nulls = _validity(values)
     return pa.StringArray.from_buffers(len(values), pa.py_buffer(offsets), pa.py_buffer(data), mask, nulls)
 
 
-def _messages(values: list[list[dict] | None]) -> pa.Array | None:
+def _messages(values: list[Any]) -> pa.Array | None:
     """`list<struct<role, content>>` when every message has exactly those two keys, role first."""
-    lists = [v if v is not None else [] for v in values] if None in values else values
+    lists: list[list[dict]] = [v if v is not None else [] for v in values] if None in values else values
     flat = list(itertools.chain.from_iterable(lists))
-    if not flat or set(map(type, flat)) != {dict} or set(map(len, flat)) != {2} or next(iter(flat[0])) != "role":
+    if (
+        not flat
+        or set(map(type, flat)) != {dict}
+        or set(map(len, flat)) != {2}
+        or next(iter(flat[0])) != "role"
+    ):
         return None
     try:
         roles, contents = [m["role"] for m in flat], [m["content"] for m in flat]

@@ -175,7 +175,8 @@ class _SplitWriter:
             )
             if self.schema is None or not unified.equals(self.schema):
                 self._open_segment(unified)
-            table = conform(table, unified)
+            if not table.schema.equals(unified):  # a first batch already fits: no casts
+                table = conform(table, unified)
         assert self._stream is not None
         self._stream.write_table(table)
 

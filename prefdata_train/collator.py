@@ -29,7 +29,8 @@ class DataCollatorForPreference:
 
     With `padding_free` the batch is packed instead (`prefdata_train.packing.pack_units`: ids,
     position, segment and parent ids, `reward_index`), with `prefix_sharing` each pair's common
-    prefix once (`prefdata_train.prefix_sharing`); `num_tokens` is then the count of real tokens
+    prefix once (`prefdata_train.prefix_sharing`), with `single_row` all in one row (for
+    `prefdata_train.varlen_attention`); `num_tokens` is then the count of real tokens
     of the chosen and rejected sequences, as the padded mask would sum to.
 
     >>> collator = DataCollatorForPreference(pad_token_id=0)
@@ -46,6 +47,7 @@ class DataCollatorForPreference:
     return_tensors: str = "pt"
     padding_free: bool = False
     prefix_sharing: bool = False
+    single_row: bool = False
 
     def __post_init__(self) -> None:
         self.sharing_stats = SharingStats()
@@ -60,7 +62,9 @@ class DataCollatorForPreference:
         if self.padding_free:
             batch = self._pack(examples)
         else:
-            sequences = [list(e["chosen_ids"]) for e in examples] + [list(e["rejected_ids"]) for e in examples]
+            sequences = [list(e["chosen_ids"]) for e in examples] + [
+                list(e["rejected_ids"]) for e in examples
+            ]
             input_ids, attention_mask = self._pad(sequences)
             batch = {"input_ids": input_ids, "attention_mask": attention_mask}
         if any(e.get("margin") is not None for e in examples):
@@ -74,7 +78,7 @@ class DataCollatorForPreference:
             units = [shared_unit(e["chosen_ids"], e["rejected_ids"], self.sharing_stats) for e in examples]
         else:
             units = [pair_unit(e["chosen_ids"], e["rejected_ids"]) for e in examples]
-        batch = pack_units(units, self.pad_token_id, self.pad_to_multiple_of)
+        batch = pack_units(units, self.pad_token_id, self.pad_to_multiple_of, self.single_row)
         real = sum(len(e["chosen_ids"]) + len(e["rejected_ids"]) for e in examples)
         batch["num_tokens"] = torch.tensor(real, dtype=torch.long)
         return batch

@@ -11,8 +11,9 @@ it is padding. Here each pair becomes one *unit* of segments, and units are pack
 
 With prefix sharing (`prefdata_train.prefix_sharing`) a unit is a shared prefix followed by
 both suffixes, the rejected suffix attending to the prefix but not to the chosen suffix.
-Attention is a 4D mask per row (causal within a segment, also open to the segment's
-parent), which the SDPA and eager attention paths of transformers take as given; the reward of
+On SDPA models the batch is one row attended pair by pair (`prefdata_train.varlen_attention`);
+otherwise attention is a 4D mask per row (causal within a segment, also open to the segment's
+parent), which the eager (and SDPA) attention paths of transformers take as given. The reward of
 each sequence is the score head's output at its last token.
 """
 
@@ -23,8 +24,8 @@ from typing import Any
 
 import torch
 
-# Attention implementations that take a custom 4D additive mask as is.
-MASK_ATTENTION = ("sdpa", "eager")
+# Attention implementations that take a custom 4D mask as is (prefdata_varlen runs SDPA).
+MASK_ATTENTION = ("sdpa", "eager", "prefdata_varlen")
 
 
 @dataclass
@@ -70,14 +71,18 @@ def assign_rows(lengths: list[int], capacity: int) -> list[list[int]]:
     return rows
 
 
-def pack_units(units: list[Unit], pad_token_id: int, pad_to_multiple_of: int | None = None) -> dict[str, Any]:
+def pack_units(
+    units: list[Unit], pad_token_id: int, pad_to_multiple_of: int | None = None, single_row: bool = False
+) -> dict[str, Any]:
     """Tensors of a packed batch: ids, position, segment and parent ids, and where rewards are read.
 
     `reward_index` (2n, 2) holds the (row, column) of each chosen sequence's last token, then of
     each rejected one, so rewards come out in the padded layout's order. Padding at a row's end
-    is a segment of its own, so no query row is fully masked.
+    is a segment of its own, so no query row is fully masked. `unit_spans` (n, 4) holds each
+    unit's (start column, prefix, chosen, rejected) token counts, what
+    `prefdata_train.varlen_attention` reads; `single_row` packs everything in one row.
     """
-    capacity = max(u.length for u in units)
+    capacity = sum(u.length for u in units) if single_row else max(u.length for u in units)
     if pad_to_multiple_of:
         capacity = -(-capacity // pad_to_multiple_of) * pad_to_multiple_of
     rows = assign_rows([u.length for u in units], capacity)
@@ -87,6 +92,7 @@ def pack_units(units: list[Unit], pad_token_id: int, pad_to_multiple_of: int | N
     segment_ids = torch.zeros(shape, dtype=torch.long)
     parent_ids = torch.full(shape, -1, dtype=torch.long)
     ends = torch.zeros((2, len(units), 2), dtype=torch.long)
+    spans = torch.zeros((len(units), 4), dtype=torch.long)
     for row, members in enumerate(rows):
         column, next_segment = 0, 0
         for index in members:
@@ -103,6 +109,9 @@ def pack_units(units: list[Unit], pad_token_id: int, pad_to_multiple_of: int | N
                 column = stop
             ends[0, index] = torch.tensor([row, starts[unit.chosen] - 1])
             ends[1, index] = torch.tensor([row, starts[unit.rejected] - 1])
+            prefix = len(unit.segments[0].ids) if len(unit.segments) == 3 else 0
+            chosen, rejected = (len(unit.segments[i].ids) for i in (unit.chosen, unit.rejected))
+            spans[index] = torch.tensor([column - unit.length, prefix, chosen, rejected])
             next_segment += len(unit.segments)
         segment_ids[row, column:] = next_segment  # the padding
         position_ids[row, column:] = torch.arange(capacity - column)
@@ -112,6 +121,7 @@ def pack_units(units: list[Unit], pad_token_id: int, pad_to_multiple_of: int | N
         "segment_ids": segment_ids,
         "parent_ids": parent_ids,
         "reward_index": ends.reshape(-1, 2),
+        "unit_spans": spans,
     }
 
 

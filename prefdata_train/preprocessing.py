@@ -84,7 +84,9 @@ def tokenize_pairs(
     if isinstance(dataset, Dataset):
         # Our own fingerprint: datasets cannot hash most tokenizers stably, and would then neither
         # reuse a cached result nor notice that the tokenizer or its template changed.
-        fingerprint = tokenisation_fingerprint(dataset, tokenizer, fn_kwargs["eos_token"], fn_kwargs["with_prompt_length"])
+        fingerprint = tokenisation_fingerprint(
+            dataset, tokenizer, fn_kwargs["eos_token"], fn_kwargs["with_prompt_length"]
+        )
         map_kwargs.update(num_proc=num_proc, desc="Tokenising preference pairs", new_fingerprint=fingerprint)
     dataset = dataset.map(_tokenize_batch, **map_kwargs)
     return _truncated(dataset, max_length, num_proc) if max_length else dataset
@@ -103,14 +105,18 @@ def _truncated(dataset, max_length: int, num_proc: int | None):
     return dataset.map(cut, **kwargs)
 
 
-def tokenisation_fingerprint(dataset: Dataset, tokenizer: Any, eos_token: str, with_prompt_length: bool) -> str:
+def tokenisation_fingerprint(
+    dataset: Dataset, tokenizer: Any, eos_token: str, with_prompt_length: bool
+) -> str:
     """A digest of the data, the tokenizer (vocabulary, special tokens, chat template) and the options.
 
     It names the tokenised dataset, so a dataset read from disk is tokenised once and later runs
     load the result from the datasets cache; any change to one of the inputs makes a new name.
     """
     backend = getattr(tokenizer, "backend_tokenizer", None)
-    vocabulary = backend.to_str() if backend is not None else json.dumps(sorted(tokenizer.get_vocab().items()))
+    vocabulary = (
+        backend.to_str() if backend is not None else json.dumps(sorted(tokenizer.get_vocab().items()))
+    )
     parts = [
         TOKENISATION_VERSION,
         dataset._fingerprint,
@@ -153,7 +159,9 @@ def _tokenize_example(example: dict[str, Any], tokenizer: Any, eos_token: str, w
     return _example_columns(chosen, rejected, prompt, with_prompt_length)
 
 
-def _example_columns(chosen: list[int], rejected: list[int], prompt: list[int] | None, with_prompt_length: bool):
+def _example_columns(
+    chosen: list[int], rejected: list[int], prompt: list[int] | None, with_prompt_length: bool
+):
     out: dict[str, Any] = {"chosen_ids": chosen, "rejected_ids": rejected}
     if with_prompt_length:
         # Templates may render a prompt alone differently from a prompt followed by an answer,

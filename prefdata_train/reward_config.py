@@ -102,9 +102,9 @@ class RewardConfig(TrainingArguments):
     padding_free: bool = field(
         default=True,
         metadata={
-            "help": "Pack each batch's sequences into a few rows with per-sequence position ids and a "
-            "block-diagonal causal mask instead of padding them to the longest (same rewards, less "
-            "compute). Needs `sdpa` or `eager` attention; other models pad, with a notice."
+            "help": "Pack each batch's sequences with per-sequence position ids instead of padding them "
+            "to the longest (same rewards, less compute): `sdpa` models attend sequence by sequence in one "
+            "row, `eager` ones through a block-diagonal causal mask; other attention pads, with a notice."
         },
     )
     prefix_sharing: bool = field(

@@ -18,11 +18,12 @@ from prefdata_train.collator import DataCollatorForPreference
 from prefdata_train.dataset_paths import resolve_eval, resolve_train
 from prefdata_train.model_card import HYPERPARAMETERS, final_metrics, write_model_card
 from prefdata_train.modeling import apply_peft, configure_model, load_model, load_tokenizer
-from prefdata_train.preprocessing import prepare_dataset
 from prefdata_train.packing import attention_implementation, supports_packing
+from prefdata_train.preprocessing import prepare_dataset
 from prefdata_train.reward_config import RewardConfig
 from prefdata_train.rewards import compute_packed_rewards, compute_rewards
 from prefdata_train.truncation import DropCounter
+from prefdata_train.varlen_attention import VARLEN_ATTENTION
 
 logger = logging.getLogger(__name__)
 
@@ -246,6 +247,9 @@ def _default_collator(model: Any, tokenizer: Any, args: RewardConfig) -> DataCol
         args.pad_to_multiple_of,
         padding_free=packing,
         prefix_sharing=packing and args.prefix_sharing,
+        # SDPA models attend pair by pair in one row (prefdata_train.varlen_attention); eager ones
+        # take a dense mask, kept small by rows no longer than the longest pair.
+        single_row=attention_implementation(model) in ("sdpa", VARLEN_ATTENTION),
     )
 
 

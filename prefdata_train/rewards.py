@@ -15,6 +15,7 @@ from torch import nn
 
 from prefdata.errors import PrefdataError
 from prefdata_train.packing import attention_implementation, attention_mask_for
+from prefdata_train.varlen_attention import VARLEN_ATTENTION, use_varlen_attention
 
 
 def find_score_head(model: nn.Module) -> nn.Module | None:
@@ -64,7 +65,9 @@ def compute_rewards(
     return outputs.logits[:, 0], outputs
 
 
-def compute_packed_rewards(model: nn.Module, batch: dict[str, torch.Tensor], **kwargs: Any) -> tuple[torch.Tensor, Any]:
+def compute_packed_rewards(
+    model: nn.Module, batch: dict[str, torch.Tensor], **kwargs: Any
+) -> tuple[torch.Tensor, Any]:
     """Rewards of a packed batch (`prefdata_train.packing.pack_units`), chosen then rejected.
 
     The model runs on the packed rows with their position ids and a 4D mask; each reward is the
@@ -73,16 +76,27 @@ def compute_packed_rewards(model: nn.Module, batch: dict[str, torch.Tensor], **k
     head = find_score_head(model)
     if head is None:
         raise PrefdataError(
-            "packed batches need a per-token `score` head", where=type(model).__name__, fix="set padding_free=False"
+            "packed batches need a per-token `score` head",
+            where=type(model).__name__,
+            fix="set padding_free=False",
         )
-    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
-    mask = attention_mask_for(batch["segment_ids"], batch["parent_ids"], attention_implementation(model), dtype)
+    implementation = attention_implementation(model)
+    if batch["input_ids"].shape[0] == 1 and implementation in ("sdpa", VARLEN_ATTENTION):
+        # One row on SDPA: attend pair by pair instead of through an L x L mask.
+        use_varlen_attention(model)
+        spans = sorted(tuple(span) for span in batch["unit_spans"].tolist())
+        inputs = {"attention_mask": None, "packed_spans": spans}
+    else:
+        dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
+        inputs = {
+            "attention_mask": attention_mask_for(
+                batch["segment_ids"], batch["parent_ids"], implementation, dtype
+            )
+        }
     captured: dict[str, torch.Tensor] = {}
     handle = head.register_forward_hook(lambda _m, _i, out: captured.__setitem__("logits", out))
     try:
-        outputs = model(
-            input_ids=batch["input_ids"], attention_mask=mask, position_ids=batch["position_ids"], **kwargs
-        )
+        outputs = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"], **inputs, **kwargs)
     finally:
         handle.remove()
     index = batch["reward_index"].to(captured["logits"].device)

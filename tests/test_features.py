@@ -27,7 +27,12 @@ _MESSAGE = pa.struct(
 
 SCHEMAS = {
     "standard": pa.schema(
-        [("prompt", pa.string()), ("chosen", pa.string()), ("rejected", pa.string()), ("source_row", pa.int64())]
+        [
+            ("prompt", pa.string()),
+            ("chosen", pa.string()),
+            ("rejected", pa.string()),
+            ("source_row", pa.int64()),
+        ]
     ),
     "conversational_with_tools": pa.schema(
         [

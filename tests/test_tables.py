@@ -36,7 +36,11 @@ _CALL = {"type": "function", "function": {"name": "f", "arguments": "{}"}, "id":
 
 CASES = {
     "conversational": [
-        {"prompt": [msg("user", "hi")], "chosen": [msg("assistant", "a")], "rejected": [msg("assistant", "b")]},
+        {
+            "prompt": [msg("user", "hi")],
+            "chosen": [msg("assistant", "a")],
+            "rejected": [msg("assistant", "b")],
+        },
         {"prompt": [msg("system", ""), msg("user", "q")], "chosen": [msg("assistant", None)], "rejected": []},
     ],
     "unicode": [
@@ -58,12 +62,16 @@ CASES = {
         {"chosen": "a", "rejected": "b", "margin": None, "tools": None},
     ],
     "content_all_null": [{"chosen": [msg("assistant", None)], "rejected": [msg("assistant", None)]}],
-    "only_empty_lists": [{"prompt": [], "chosen": [msg("assistant", "a")], "rejected": [msg("assistant", "b")]}],
+    "only_empty_lists": [
+        {"prompt": [], "chosen": [msg("assistant", "a")], "rejected": [msg("assistant", "b")]}
+    ],
     "tool_calls_and_names": [
         {"chosen": [msg("assistant", None, tool_calls=[_CALL])], "rejected": [msg("assistant", "b")]},
         {"chosen": [msg("tool", "42", name="f", tool_call_id="c1")], "rejected": [msg("assistant", "c")]},
     ],
-    "keys_in_other_order": [{"chosen": [{"content": "a", "role": "assistant"}], "rejected": [msg("assistant", "b")]}],
+    "keys_in_other_order": [
+        {"chosen": [{"content": "a", "role": "assistant"}], "rejected": [msg("assistant", "b")]}
+    ],
     "ties_and_kwargs": [
         {"chosen": "a", "rejected": "b", "tie": True, "chat_template_kwargs": {"enable_thinking": False}},
         {"chosen": "c", "rejected": "d", "tie": False, "chat_template_kwargs": None},
@@ -99,7 +107,9 @@ def test_nan_keeps_its_bits():
 
 def test_many_nulls_across_bitmap_bytes():
     """Validity bitmaps over several bytes, with the last one partly used."""
-    rows = [{"chosen": None if i % 3 == 0 else f"t{i}", "margin": None if i % 5 else i / 7} for i in range(37)]
+    rows = [
+        {"chosen": None if i % 3 == 0 else f"t{i}", "margin": None if i % 5 else i / 7} for i in range(37)
+    ]
     assert ipc_bytes(rows_to_table(rows)) == ipc_bytes(reference(rows))
 
 

@@ -55,14 +55,22 @@ def iter_file_batches(
     try:
         if ext == ".parquet":  # picked by the reader: the other columns are never decoded
             for batch in columnar.iter_parquet_batches(path, batch_size, columns):
-                yield batch.to_pylist()
+                yield batch_rows(batch)
         elif ext in _BATCHED:
             for batch in _BATCHED[ext](path, batch_size):
-                yield _pick(batch, columns).to_pylist()
+                yield batch_rows(_pick(batch, columns))
         else:
             yield from rebatch(iter_json_rows(path), batch_size)
     except (pa.ArrowException, OSError) as exc:
         raise SourceError(f"cannot read {ext} file ({exc})", where=str(path), fix=_fix(ext)) from None
+
+
+def batch_rows(batch: pa.RecordBatch) -> list[dict]:
+    """`batch.to_pylist()`, with the rows zipped in C rather than built key by key."""
+    columns = batch.to_pydict()
+    if not columns:  # zip() of nothing is empty: keep one (empty) row per row
+        return [{} for _ in range(batch.num_rows)]
+    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
 def _pick(batch: pa.RecordBatch, columns: Sequence[str] | None) -> pa.RecordBatch:

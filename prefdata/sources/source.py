@@ -26,7 +26,9 @@ class SplitSource:
     read: BatchReader = field(repr=False, compare=False)
     read_columns: ColumnReader | None = field(default=None, repr=False, compare=False)
 
-    def iter_batches(self, batch_size: int = 2048, columns: Sequence[str] | None = None) -> Iterator[list[dict]]:
+    def iter_batches(
+        self, batch_size: int = 2048, columns: Sequence[str] | None = None
+    ) -> Iterator[list[dict]]:
         """Yield the rows as plain Python dicts, in source order, at most `batch_size` at a time.
 
         `columns` is a hint for speed: a reader that can skip columns (`read_columns`) reads

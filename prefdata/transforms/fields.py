@@ -40,8 +40,7 @@ def fill_template(row: dict[str, Any], templates: list[str]) -> str:
     for template in templates:
         values = {name: get_path(row, name) for name in _FIELD.findall(template)}
         if all(v is not None for v in values.values()):
-            filled = values  # bound here: the lambda runs before the loop moves on
-            return _FIELD.sub(lambda m: str(filled[m.group(1)]), template)
+            return _FIELD.sub(lambda m, filled=values: str(filled[m.group(1)]), template)
     raise Drop("empty_prompt", "no template has all its fields filled")
 
 

@@ -66,6 +66,8 @@ class RowConverter:
         else:
             ex = read_example(row, self.spec)
             choices = self.encode(row, self.spec.preference, ex, self.options, key)
+        if len(choices) == 1:  # what _first_or_drop does with one pair, without its machinery
+            return [self.build(row, ex, choices[0], index)]
         return self._first_or_drop([lambda c=c: self.build(row, ex, c, index) for c in choices])
 
     def _first_or_drop(self, builders: list[Callable[[], dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -43,10 +43,24 @@ def check_pair(prompt: Messages, chosen: Messages, rejected: Messages, opts: Con
     if opts.empty != "keep":
         if not chosen or not rejected or _empty_reply(chosen) or _empty_reply(rejected):
             raise Drop("empty_response", _which_empty(chosen, rejected))
-        if prompt and _all_empty(prompt):
+        if prompt and all(is_empty(m) for m in prompt):
             raise Drop("empty_prompt", "every prompt turn is empty")
     if opts.identical != "keep" and chosen == rejected:
         raise Drop("identical", "chosen and rejected are the same")
+    check_turn_order(prompt or chosen)
+
+
+def check_turn_order(opener: Messages) -> None:
+    """Drop a dialogue that opens with an assistant turn (after any system turns).
+
+    A transcript whose first user turn is blank or missing parses that way, in any layout;
+    a reply to nothing would be a `structure.turn_order` error for `prefdata validate`.
+    """
+    for m in opener:
+        if m["role"] != "system":
+            if m["role"] == "assistant":
+                raise Drop("turn_order", "the dialogue opens with an assistant turn: no user turn before it")
+            return
 
 
 def _empty_reply(messages: Messages) -> bool:
@@ -58,13 +72,6 @@ def _empty_reply(messages: Messages) -> bool:
 
 
 _REPLY_ROLES = frozenset(["assistant", "none"])
-
-
-def _all_empty(messages: Messages) -> bool:
-    for m in messages:
-        if not is_empty(m):
-            return False
-    return True
 
 
 def _which_empty(chosen: Messages, rejected: Messages) -> str:

@@ -56,9 +56,23 @@ class Messages:
         no_calls = pc.equal(pc.binary_length(self.calls), 0)
         return pc.and_(blank, no_calls).to_numpy(zero_copy_only=False)
 
-    def empty_rows(self) -> np.ndarray:
-        """Rows with no messages, or a message with no text and no tool calls."""
+    def empty_rows(self, among: np.ndarray | None = None) -> np.ndarray:
+        """Rows with no messages, or a message (among those `among` marks) with no text and no tool calls."""
         bad = np.zeros(len(self.offsets) - 1, dtype=bool)
         bad[np.diff(self.offsets) == 0] = True
-        bad[self.parents[self.empty_messages()]] = True
+        empty = self.empty_messages() if among is None else self.empty_messages() & among
+        bad[self.parents[empty]] = True
+        return bad
+
+    def last_message_mask(self) -> np.ndarray:
+        """Boolean per message: it is the last of its row."""
+        mask = np.zeros(len(self.parents), dtype=bool)
+        sizes = np.diff(self.offsets)
+        mask[(self.offsets[1:] - 1)[sizes > 0]] = True
+        return mask
+
+    def empty_turn_rows(self, role_mask: np.ndarray) -> np.ndarray:
+        """Rows having an empty message among those `role_mask` marks (no-message rows excluded)."""
+        bad = np.zeros(len(self.offsets) - 1, dtype=bool)
+        bad[self.parents[self.empty_messages() & role_mask]] = True
         return bad

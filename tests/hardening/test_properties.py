@@ -11,6 +11,9 @@ and generated options, conversion:
 3. writes data that `prefdata.validate.validate` finds no error in;
 4. is the identity on prompt/chosen/rejected when its canonical output is converted again.
 
+A dialogue that opens with an assistant turn (its first user turn blank or missing) is dropped
+as `bad_value` in every conversational layout: `validate` calls it a turn-order error.
+
 | layout                      | generated traps                                                       |
 | --------------------------- | --------------------------------------------------------------------- |
 | capybara-binarized          | 1-3 turns, equal and null ratings, blank replies                      |
@@ -47,7 +50,7 @@ import prefdata
 from prefdata.transforms.drops import REASONS
 from prefdata.validate import validate
 
-SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SAYINGS = [
     "What is the capital of Peru?",
     "Lima.",
@@ -359,8 +362,8 @@ def oasst_flat_table(draw: st.DrawFn) -> tuple[list[dict[str, Any]], dict[int, s
     random.Random(draw(st.integers(0, 99))).shuffle(rows)
     index = {r["message_id"]: i for i, r in enumerate(rows)}
     trees: dict[int, set[int]] = {}
-    for i, r in enumerate(rows):
-        root = i
+    for i in range(len(rows)):
+        root: int | None = i
         while root is not None and rows[root]["parent_id"] is not None:
             root = index.get(rows[root]["parent_id"])
         if root is not None:
@@ -406,30 +409,10 @@ def _blank(message: dict[str, Any]) -> bool:
     return not (message.get("content") or "").strip() and not message.get("tool_calls")
 
 
-def blank_history_rows(result: prefdata.ConvertResult) -> int:
-    """Implicit-prompt conversational rows whose only blank messages are in the shared prompt turns."""
-    if (result.manifest.format, result.manifest.prompt) != ("conversational", "implicit"):
-        return 0
-    count = 0
-    for row in result.dataset["train"]:
-        chosen, rejected = row["chosen"], row["rejected"]
-        shared = next((i for i, (a, b) in enumerate(zip(chosen, rejected)) if a != b), len(chosen))
-        tails = chosen[shared:] + rejected[shared:]
-        count += any(_blank(m) for m in chosen[:shared]) and not any(_blank(m) for m in tails)
-    return count
-
-
 def check_valid(result: prefdata.ConvertResult) -> None:
-    """No error finding, but one gap of validate (reported): in implicit-prompt data a blank
-    *prompt* turn is a `content.empty` error, where the same turn in an explicit prompt is a
-    `content.empty_prompt` warning. Such rows are tolerated, counted exactly."""
+    """No error-severity finding on any converted row."""
     report = validate(result.dataset)
     errors = [f for f in report.findings if f.severity == "error"]
-    gap = next((f for f in errors if f.code == "content.empty"), None)
-    if gap is not None and blank_history_rows(result):
-        event("validate gap: blank prompt turn in implicit data")
-        assert gap.count == blank_history_rows(result), gap
-        errors.remove(gap)
     assert not errors, errors
 
 
@@ -490,13 +473,10 @@ def row_lists(layout: str) -> st.SearchStrategy[list[dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("layout", sorted(ROW_LAYOUTS))
-def test_layout_properties(layout: str) -> None:
-    @SETTINGS
-    @given(rows=row_lists(layout), opts=options)
-    def run(rows: list[dict[str, Any]], opts: prefdata.ConvertOptions) -> None:
-        check_all(rows, layout, opts)
-
-    run()
+@SETTINGS
+@given(data=st.data(), opts=options)
+def test_layout_properties(layout: str, data: st.DataObject, opts: prefdata.ConvertOptions) -> None:
+    check_all(data.draw(row_lists(layout), label="rows"), layout, opts)
 
 
 @SETTINGS
@@ -514,3 +494,56 @@ def test_pku_saferlhf_either_axis(rows, opts: prefdata.ConvertOptions, axis: str
 def test_oasst_flat_table(table, opts: prefdata.ConvertOptions) -> None:
     rows, trees = table
     check_all(rows, "oasst-flat", opts, trees)
+
+
+QUESTION = "What is 2 + 2?"
+
+
+def opening_row(layout: str, greeting: bool) -> dict[str, Any]:
+    """A row of `layout` whose dialogue opens, when `greeting`, with an assistant "Hi there" turn."""
+    turns = [("assistant", "Hi there")] * greeting + [("user", QUESTION)]
+    messages = [{"role": role, "content": content} for role, content in turns]
+    hh = "".join(f"\n\n{'Human' if r == 'user' else 'Assistant'}: {c}" for r, c in turns)
+    extra_id = "".join(f"\n<extra_id_1>{'User' if r == 'user' else 'Assistant'}\n{c}" for r, c in turns)
+    sharegpt = [{"from": "human" if r == "user" else "gpt", "value": c} for r, c in turns]
+    reply = [{"role": "assistant", "content": "4"}], [{"role": "assistant", "content": "5"}]
+    return {
+        # HelpSteer2's first turn is the user's, unmarked: blank here when the assistant opens
+        "helpsteer2-preference": {
+            "prompt": extra_id if greeting else QUESTION,
+            "response_1": "4",
+            "response_2": "5",
+            "preference_strength": -2,
+        },
+        "helpsteer3-preference": {
+            "context": messages,
+            "response1": "4",
+            "response2": "5",
+            "overall_preference": -2,
+        },
+        "sharegpt-preference": {
+            "conversations": sharegpt,
+            "chosen": {"from": "gpt", "value": "4"},
+            "rejected": {"from": "gpt", "value": "5"},
+        },
+        "hh-rlhf": {"chosen": hh + "\n\nAssistant: 4", "rejected": hh + "\n\nAssistant: 5"},
+        "trl-conversational": {
+            "prompt": [{"role": "system", "content": "Be brief."}, *messages],
+            "chosen": reply[0],
+            "rejected": reply[1],
+        },
+    }[layout]
+
+
+@pytest.mark.parametrize("prompt", ["explicit", "implicit"])
+@pytest.mark.parametrize(
+    "layout", ["helpsteer2-preference", "helpsteer3-preference", "sharegpt-preference", "hh-rlhf",
+               "trl-conversational"]
+)  # fmt: skip
+def test_a_dialogue_opening_with_an_assistant_turn_is_dropped(layout: str, prompt: str) -> None:
+    rows = [opening_row(layout, greeting=True), opening_row(layout, greeting=False)]
+    result = convert_rows(rows, layout, prefdata.ConvertOptions(prompt=prompt))
+    assert [(r.source_row, r.reason) for r in result.rejects] == [(0, "turn_order")]
+    assert "assistant turn" in result.rejects[0].detail
+    assert result.dataset["train"]["source_row"] == [1]
+    check_valid(result)

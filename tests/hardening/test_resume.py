@@ -75,9 +75,7 @@ def fit_in_process(root: Path, out: Path, *extra: str):
 def complete_checkpoints(out: Path) -> list[int]:
     """Steps of the checkpoints the trainer finished writing (`trainer_state.json` comes last)."""
     return sorted(
-        int(p.name.split("-")[1])
-        for p in out.glob("checkpoint-*")
-        if (p / "trainer_state.json").is_file()
+        int(p.name.split("-")[1]) for p in out.glob("checkpoint-*") if (p / "trainer_state.json").is_file()
     )
 
 

@@ -82,7 +82,9 @@ def test_message_trees_read_every_column():
     assert columns_read(builtin_spec("oasst-flat")) is None
 
 
-@pytest.mark.parametrize("spec", [s for s in builtin_specs() if columns_read(s) is not None], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "spec", [s for s in builtin_specs() if columns_read(s) is not None], ids=lambda s: s.name
+)
 def test_every_column_a_spec_names_is_read(spec):
     """Prompt pieces (template fields too), responses, preference, margin, tools, template kwargs."""
     read = set(columns_read(spec))
@@ -98,3 +100,10 @@ def test_convert_gives_the_same_rows_with_unread_columns_present(tmp_path):
     a = prefdata.convert(_write(tmp_path / "plain.parquet", plain), spec="trl-standard")
     b = prefdata.convert(_write(tmp_path / "extra.parquet", extra), spec="trl-standard")
     assert a.dataset["train"].to_list() == b.dataset["train"].to_list()
+
+
+@pytest.mark.parametrize("name", ["data.parquet", "data.csv", "data.arrow"])
+def test_rows_are_kept_when_no_named_column_is_there(tmp_path, name):
+    """Every input row is still yielded (as an empty row), so convert can count it as dropped."""
+    path = _write(tmp_path / name, ROWS)
+    assert _rows(path, ["absent"]) == [{}, {}]

@@ -70,6 +70,7 @@ def test_pack_layout_by_hand():
     assert batch["input_ids"].tolist() == [[1, 2, 3, 4, 5, 6, 7, 8]]
     assert batch["position_ids"][0].tolist() == [0, 1, 2, 0, 1, 0, 0, 1]
     assert batch["reward_index"].tolist() == [[0, 2], [0, 5], [0, 4], [0, 7]]
+    assert batch["unit_spans"].tolist() == [[0, 0, 3, 2], [5, 0, 1, 2]]
     seen = visibility(batch["segment_ids"], batch["parent_ids"])[0, 0]
     assert seen[4].tolist() == [False, False, False, True, True, False, False, False]
     assert seen[7].tolist() == [False] * 6 + [True] * 2
@@ -79,15 +80,23 @@ def test_pack_layout_by_hand():
     assert seen[4].tolist() == [False, False, False, True, True]  # padding sees itself: no empty row
 
 
-@pytest.mark.parametrize("attn", ["sdpa", "eager"])
-def test_packed_rewards_equal_padded_on_hh(arch_model_dir, attn):
+@pytest.mark.parametrize(
+    ("attn", "single_row"),
+    [("sdpa", True), ("sdpa", False), ("eager", False)],
+    ids=["varlen", "sdpa-mask", "eager-mask"],
+)
+def test_packed_rewards_equal_padded_on_hh(arch_model_dir, attn, single_row):
     """Real hh-rlhf pairs: packed and padded forwards agree within 1e-4 (fp32), per architecture."""
     model, tokenizer = load(arch_model_dir, attn_implementation=attn)
     model.eval()
     examples = hh_examples(arch_model_dir)
     expected = padded_rewards(model, examples, tokenizer.pad_token_id)
-    got, batch = packed_rewards(model, examples, tokenizer.pad_token_id)
-    assert batch["input_ids"].numel() < sum(len(e["chosen_ids"]) + len(e["rejected_ids"]) for e in examples) * 1.5
+    got, batch = packed_rewards(model, examples, tokenizer.pad_token_id, single_row=single_row)
+    assert (model.config._attn_implementation == "prefdata_varlen") == single_row  # one row on SDPA: varlen
+    assert (
+        batch["input_ids"].numel()
+        < sum(len(e["chosen_ids"]) + len(e["rejected_ids"]) for e in examples) * 1.5
+    )
     assert got.shape == expected.shape == (16,)
     torch.testing.assert_close(got, expected, atol=1e-4, rtol=0)
     assert expected.std() > 1e-3  # rewards differ between rows: a mix-up of rows would show
@@ -96,10 +105,16 @@ def test_packed_rewards_equal_padded_on_hh(arch_model_dir, attn):
 def _losses(model_dir, out, rows, **overrides):
     model, tokenizer = load(model_dir)
     args = fast_config(out, max_steps=20, per_device_train_batch_size=4, max_length=None, **overrides)
-    trainer = RewardTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer)
+    trainer = RewardTrainer(
+        model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer
+    )
     trainer.train()
     logs = trainer.state.log_history
-    return [e["loss"] for e in logs if "loss" in e], [e["num_tokens"] for e in logs if "num_tokens" in e], trainer
+    return (
+        [e["loss"] for e in logs if "loss" in e],
+        [e["num_tokens"] for e in logs if "num_tokens" in e],
+        trainer,
+    )
 
 
 def test_training_losses_match_padded(arch_model_dir, tmp_path):
@@ -109,6 +124,7 @@ def test_training_losses_match_padded(arch_model_dir, tmp_path):
     assert not trainer.data_collator.padding_free
     packed, packed_tokens, trainer = _losses(arch_model_dir, tmp_path / "pack", rows, prefix_sharing=False)
     assert trainer.data_collator.padding_free and not trainer.data_collator.prefix_sharing
+    assert trainer.model.config._attn_implementation == "prefdata_varlen"  # SDPA models attend pair by pair
     assert len(packed) == len(padded) == 20
     assert packed == pytest.approx(padded, abs=1e-3)
     assert packed_tokens == padded_tokens  # num_tokens counts real tokens either way
@@ -122,7 +138,10 @@ def test_flash_or_flex_attention_falls_back_to_padding(tiny_model_dir, tmp_path,
     rows = hh_rows(4)
     with caplog.at_level("WARNING"):
         trainer = RewardTrainer(
-            model=model, args=fast_config(tmp_path), train_dataset=Dataset.from_list(rows), processing_class=tokenizer
+            model=model,
+            args=fast_config(tmp_path),
+            train_dataset=Dataset.from_list(rows),
+            processing_class=tokenizer,
         )
     assert not trainer.data_collator.padding_free
     assert "padding batches instead" in caplog.text

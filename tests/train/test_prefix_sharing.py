@@ -21,6 +21,7 @@ def test_unit_layout_by_hand():
     assert batch["input_ids"].tolist() == [[1, 2, 3, 4, 5]]
     assert batch["position_ids"].tolist() == [[0, 1, 2, 3, 2]]
     assert batch["reward_index"].tolist() == [[0, 3], [0, 4]]
+    assert batch["unit_spans"].tolist() == [[0, 2, 2, 1]]
     seen = visibility(batch["segment_ids"], batch["parent_ids"])[0, 0].int().tolist()
     assert seen == [[1, 0, 0, 0, 0], [1, 1, 0, 0, 0], [1, 1, 1, 0, 0], [1, 1, 1, 1, 0], [1, 1, 0, 0, 1]]
     assert stats == {"pairs": 1, "unshared": 0, "saved_tokens": 2}
@@ -40,14 +41,20 @@ def test_pairs_without_common_prefix_are_counted_and_packed_apart():
     assert stats["unshared"] == 1
 
 
-@pytest.mark.parametrize("attn", ["sdpa", "eager"])
-def test_shared_rewards_equal_padded_on_hh(arch_model_dir, attn):  # noqa: F811
+@pytest.mark.parametrize(
+    ("attn", "single_row"),
+    [("sdpa", True), ("sdpa", False), ("eager", False)],
+    ids=["varlen", "sdpa-mask", "eager-mask"],
+)
+def test_shared_rewards_equal_padded_on_hh(arch_model_dir, attn, single_row):  # noqa: F811
     """Real hh-rlhf pairs: prefix-shared rewards equal the padded forward's within 1e-4 (fp32)."""
     model, tokenizer = load(arch_model_dir, attn_implementation=attn)
     model.eval()
     examples = hh_examples(arch_model_dir)
     expected = padded_rewards(model, examples, tokenizer.pad_token_id)
-    got, batch = packed_rewards(model, examples, tokenizer.pad_token_id, prefix_sharing=True)
+    got, batch = packed_rewards(
+        model, examples, tokenizer.pad_token_id, prefix_sharing=True, single_row=single_row
+    )
     real = sum(len(e["chosen_ids"]) + len(e["rejected_ids"]) for e in examples)
     assert batch["input_ids"].numel() < real  # the prompts ran once: fewer slots than real tokens
     torch.testing.assert_close(got, expected, atol=1e-4, rtol=0)

@@ -16,7 +16,9 @@ def _ids(dataset) -> list[tuple[list[int], list[int]]]:
     return [(list(r["chosen_ids"]), list(r["rejected_ids"])) for r in dataset]
 
 
-@pytest.mark.parametrize("rows", [standard_rows(5), conversational_rows(5), hh_rows(6)], ids=["std", "chat", "hh"])
+@pytest.mark.parametrize(
+    "rows", [standard_rows(5), conversational_rows(5), hh_rows(6)], ids=["std", "chat", "hh"]
+)
 def test_batched_tokenisation_equals_row_by_row(tiny_model_dir, rows):
     _, tokenizer = load(tiny_model_dir)
     batched = tokenize_pairs(Dataset.from_list(rows), tokenizer, with_prompt_length=True)
@@ -68,7 +70,9 @@ def test_group_by_length_reads_the_length_column(tiny_model_dir, tmp_path):
         model=model, args=args, train_dataset=Dataset.from_list(hh_rows(12)), processing_class=tokenizer
     )
     data = trainer.train_dataset
-    assert data["length"] == [len(c) + len(r) for c, r in zip(data["chosen_ids"], data["rejected_ids"], strict=True)]
+    assert data["length"] == [
+        len(c) + len(r) for c, r in zip(data["chosen_ids"], data["rejected_ids"], strict=True)
+    ]
     sampler = trainer._get_train_sampler()
     assert list(sampler.lengths) == data["length"]
     first_batch = list(sampler)[:4]

@@ -50,13 +50,18 @@ class ContentCheck(Check):
             np.flatnonzero(either).tolist(),
             lambda i: view.example(i, "chosen" if empty["chosen"][i] else "rejected"),
         )
+        # an empty user/system turn inside a completion (implicit prompts, multi-turn replies) is an
+        # empty prompt turn, as it is in an explicit prompt, not an empty response
+        asking = {side: _empty_user_turns(view, side) for side in ("chosen", "rejected")}
         if "prompt" in empty:
-            sink.add_rows(
-                "content.empty_prompt",
-                view.split,
-                np.flatnonzero(empty["prompt"]).tolist(),
-                lambda i: view.example(i, "prompt"),
-            )
+            asking = {"prompt": empty["prompt"], **asking}
+        rows = np.logical_or.reduce(list(asking.values()))
+        sink.add_rows(
+            "content.empty_prompt",
+            view.split,
+            np.flatnonzero(rows).tolist(),
+            lambda i: view.example(i, next(side for side, hit in asking.items() if hit[i])),
+        )
 
     def _ratio(self, view: BatchView, sink: FindingSink) -> None:
         c, r = view.char_lengths("chosen"), view.char_lengths("rejected")
@@ -75,9 +80,19 @@ class ContentCheck(Check):
         sink.add_rows("content.garbage", view.split, rows, lambda i: _garbage_example(view, hits, i))
 
 
+def _conversational(view: BatchView, side: str) -> bool:
+    return view.shape.format == "conversational" and not pa.types.is_null(view.side(side).type)
+
+
 def _empty_rows(view: BatchView, side: str) -> np.ndarray:
-    if view.shape.format == "conversational" and not pa.types.is_null(view.side(side).type):
-        return view.messages(side).empty_rows()
+    if _conversational(view, side):
+        messages = view.messages(side)
+        if side == "prompt":
+            return messages.empty_rows()
+        # explicit prompt: every reply of the completion counts (user turns: see _empty);
+        # implicit: the history is prompt, so only the final reply is the response
+        replies = ~_asking(messages) if "prompt" in view.shape.sides else messages.last_message_mask()
+        return messages.empty_rows(replies)
     blank = pc.utf8_length(pc.utf8_trim_whitespace(view.content(side)))
     return pc.equal(blank, 0).to_numpy(zero_copy_only=False)
 
@@ -114,3 +129,17 @@ def _garbage_example(view: BatchView, hits: dict[str, np.ndarray], i: int):  # t
     text = view.key(side)[i].as_py()
     at = min((text.find(g) for g in GARBAGE if g in text), default=0)
     return view.example(i, side, text[max(0, at - 30) : at + 30])
+
+
+def _asking(messages) -> np.ndarray:
+    return messages.role_is("user") | messages.role_is("system")
+
+
+def _empty_user_turns(view: BatchView, side: str) -> np.ndarray:
+    """Rows with an empty turn that belongs to the prompt: a user/system turn, or (implicit
+    prompts) any turn before the final reply."""
+    if not _conversational(view, side):
+        return np.zeros(len(view), dtype=bool)
+    messages = view.messages(side)
+    history = _asking(messages) if "prompt" in view.shape.sides else ~messages.last_message_mask()
+    return messages.empty_turn_rows(history)
