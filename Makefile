@@ -29,11 +29,13 @@ lint:
 	$(BIN)/mypy
 
 bench:
-	$(BIN)/python benchmarks/bench_convert.py
+	$(BIN)/python benchmarks/bench_convert.py --rows 55000 550000 --repeat 3 --out bench-out/
+	$(BIN)/python benchmarks/bench_train.py --repeat 2
 	$(BIN)/python benchmarks/bench_validate.py
 
 schemas:
 	$(BIN)/python -m prefdata.records.schemas schemas
+	$(BIN)/python -c "from prefdata.validate.schema import write_report_schema; write_report_schema('schemas')"
 
 clean:
 	rm -rf $(VENV) demo-out bench-out

@@ -18,6 +18,7 @@ from prefdata.layouts import builtin_spec, builtin_specs, load_spec
 from prefdata.records.manifest import DetectionResult, Manifest, Reject, SplitReport
 from prefdata.records.options import ConvertOptions
 from prefdata.records.spec import Index, LayoutSpec
+from prefdata.sinks import DiskSink, MemorySink, Sink
 from prefdata.sources import Source, SplitSource, open_source
 from prefdata.tables import rows_to_table
 from prefdata.transforms.drops import Drop
@@ -25,9 +26,6 @@ from prefdata.transforms.fields import columns_read
 from prefdata.transforms.pairs import RowConverter
 
 FLUSH_ROWS = 4096  # output rows per Arrow batch
-
-
-_EMPTY_SCHEMA = pa.schema([("chosen", pa.string()), ("rejected", pa.string()), ("source_row", pa.int64())])
 
 
 @dataclass
@@ -172,7 +170,7 @@ def convert(
         format="",
         prompt="",
     )
-    sink = _DiskSink(out_dir, overwrite) if out_dir is not None else _MemorySink()
+    sink = DiskSink(out_dir, overwrite) if out_dir is not None else MemorySink()
     with sink:
         for name, split_src in src.splits.items():
             manifest.splits[name] = _convert_split(
@@ -183,7 +181,7 @@ def convert(
     return ConvertResult(manifest=manifest, in_memory=dataset, kept_rejects=sink.rejects, out_dir=sink.path)
 
 
-def _convert_split(src: SplitSource, converter: RowConverter, sink: _Sink, progress: bool) -> SplitReport:
+def _convert_split(src: SplitSource, converter: RowConverter, sink: Sink, progress: bool) -> SplitReport:
     """Convert one split, counting every input row as used or rejected (with its reason).
 
     Rows stream through, except for a flat message table (`message_tree`, `structure: flat`):
@@ -281,84 +279,3 @@ def _describe_output(manifest: Manifest, schema: pa.Schema | None) -> None:
     manifest.columns = schema.names
     manifest.prompt = "explicit" if "prompt" in schema.names else "implicit"
     manifest.format = "standard" if pa.types.is_string(schema.field("chosen").type) else "conversational"
-
-
-class _Sink:
-    """Where converted tables go; keeps the rejects and the first non-empty schema."""
-
-    path: Path | None = None
-
-    def __init__(self) -> None:
-        self.rejects: list[Reject] = []
-        self.schema: pa.Schema | None = None
-
-    def __enter__(self) -> _Sink:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def reject(self, reject: dict[str, Any]) -> None:
-        self.rejects.append(Reject.model_validate(reject))
-
-    def write(self, split: str, table: pa.Table | None) -> None:
-        if table is not None and table.num_rows and self.schema is None:
-            self.schema = table.schema
-
-    def finish(self, manifest: Manifest) -> Any:
-        raise NotImplementedError
-
-
-class _MemorySink(_Sink):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: dict[str, list[pa.Table]] = {}
-
-    def write(self, split: str, table: pa.Table | None) -> None:
-        super().write(split, table)
-        self.tables.setdefault(split, [])
-        if table is not None:
-            self.tables[split].append(table)
-
-    def finish(self, manifest: Manifest) -> Any:
-        import datasets
-
-        out = {}
-        for split, tables in self.tables.items():
-            empty = (self.schema or _EMPTY_SCHEMA).empty_table()
-            table = pa.concat_tables(tables, promote_options="default") if tables else empty
-            out[split] = datasets.Dataset(datasets.table.InMemoryTable(table))
-        return datasets.DatasetDict(out)
-
-
-class _DiskSink(_Sink):
-    def __init__(self, out_dir: str | Path, overwrite: bool) -> None:
-        super().__init__()
-        from prefdata.writer import CanonicalWriter
-
-        self.writer = CanonicalWriter(out_dir, overwrite=overwrite)
-        self.path = Path(out_dir)
-        self.pending_empty: list[str] = []
-
-    def __enter__(self) -> _DiskSink:
-        self.writer.__enter__()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
-        self.writer.__exit__(exc_type, None, None)  # aborts unless committed: nothing half-written
-
-    def reject(self, reject: dict[str, Any]) -> None:
-        self.writer.add_reject(reject)  # streamed to rejects.jsonl, not kept in memory
-
-    def write(self, split: str, table: pa.Table | None) -> None:
-        super().write(split, table)
-        if table is None:
-            self.pending_empty.append(split)
-        else:
-            self.writer.write(split, table)
-
-    def finish(self, manifest: Manifest) -> Any:
-        for split in self.pending_empty:
-            self.writer.write(split, (self.schema or _EMPTY_SCHEMA).empty_table())
-        self.writer.commit(manifest.model_dump_json(indent=2))
-        return None  # ConvertResult.dataset loads it when asked

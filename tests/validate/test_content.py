@@ -117,13 +117,20 @@ def test_empty_turn_in_the_history_is_an_empty_prompt_in_both_shapes(write):
     """A blank user turn is a prompt problem (warning) whether the prompt is explicit or inside
     implicit dialogues; a blank reply is an empty response (error)."""
     history = [user("q"), assistant(""), user("and now?")]
-    implicit = [{"chosen": history + [assistant(f"good {i}")], "rejected": history + [assistant(f"bad {i}")]}
-                for i in range(3)]
+    implicit = [
+        {"chosen": history + [assistant(f"good {i}")], "rejected": history + [assistant(f"bad {i}")]}
+        for i in range(3)
+    ]
     report = validate(write(implicit))
     assert report.finding("content.empty") is None
     assert _rows_of(report, "content.empty_prompt") == ([0, 1, 2], 3)
-    explicit = [{"prompt": [user("q")], "chosen": [assistant("a"), user(""), assistant("fine")],
-                 "rejected": [assistant("b"), user("x"), assistant("")]}]
+    explicit = [
+        {
+            "prompt": [user("q")],
+            "chosen": [assistant("a"), user(""), assistant("fine")],
+            "rejected": [assistant("b"), user("x"), assistant("")],
+        }
+    ]
     report = validate(write(explicit))
     assert _rows_of(report, "content.empty") == ([0], 1)
     assert _rows_of(report, "content.empty_prompt") == ([0], 1)

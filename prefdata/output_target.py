@@ -1,0 +1,121 @@
+"""Where the canonical output goes: the target folder checks, hidden staging folders and their
+cleanup after a crash, and OS errors turned into messages that say what to do.
+
+Staging lives beside the output (`.<name>.prefdata-staging-<pid>`), on the same filesystem, so
+publishing it is one atomic rename; a staging folder whose process is gone is removed by the
+next run. `--overwrite` replaces only a folder holding a real prefdata manifest.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+from prefdata.errors import OutputError
+
+MANIFEST_FILE = "prefdata.json"
+
+
+_STAGING = re.compile(r"^\.(?P<name>.+)\.prefdata-(?:staging|old)-(?P<pid>\d+)$")
+
+
+def remove_stale_staging(out_dir: Path) -> list[Path]:
+    """Remove staging (and moved-aside) folders of `out_dir` left by processes that are gone."""
+    removed: list[Path] = []
+    if not out_dir.parent.is_dir():
+        return removed
+    for entry in out_dir.parent.iterdir():
+        match = _STAGING.match(entry.name)
+        if match and match["name"] == out_dir.name and not _pid_alive(int(match["pid"])):
+            if "-old-" in entry.name and not out_dir.exists():
+                continue  # the only copy of a previous output: never delete it
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, owned by another user
+    return True
+
+
+def check_target(out_dir: Path, overwrite: bool) -> None:
+    """Refuse a symlink, a file, an existing folder without `overwrite`, or one prefdata did not write."""
+    if out_dir.is_symlink():
+        raise OutputError("output path is a symlink", where=str(out_dir), fix="pass the real folder path")
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise OutputError(
+            "output path exists and is not a folder", where=str(out_dir), fix="choose another path"
+        )
+    if not overwrite:
+        raise OutputError(
+            "output folder already exists", where=str(out_dir), fix="pass --overwrite to replace it"
+        )
+    if not _written_by_prefdata(out_dir / MANIFEST_FILE):
+        raise OutputError(
+            f"output folder exists and was not written by prefdata (no prefdata manifest in {MANIFEST_FILE})",
+            where=str(out_dir),
+            fix="choose another path; prefdata only overwrites folders it wrote",
+        )
+
+
+def _written_by_prefdata(manifest: Path) -> bool:
+    """A real prefdata manifest: a regular file (not a symlink) holding an object with `prefdata_version`."""
+    if manifest.is_symlink() or not manifest.is_file():
+        return False
+    try:
+        data = json.loads(manifest.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "prefdata_version" in data
+
+
+def check_split_name(split: str) -> None:
+    if not split or split in (".", "..") or "/" in split or os.sep in split or split.startswith("."):
+        raise OutputError(f"invalid split name {split!r}", fix="use a plain name such as train or test")
+
+
+def make_parent(parent: Path) -> None:
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a file sits where a folder of the path should be
+        raise OutputError(
+            "output is not writable: a file is in the way of the parent folder",
+            where=str(parent),
+            fix="choose an output path whose parents are folders",
+        ) from None
+    except OSError as exc:
+        raise output_os_error(exc, parent, "cannot create the parent folder") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError("parent folder is not writable", where=str(parent), fix="choose a writable path")
+
+
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def output_os_error(exc: OSError, where: Path, doing: str = "cannot write the output") -> OutputError:
+    """An OS error met while writing the output, as an `OutputError` saying disk full or not writable."""
+    detail = exc.strerror or str(exc)
+    if exc.errno in _DISK_FULL:
+        return OutputError(
+            f"{doing}: disk full ({detail})", where=str(where), fix="free some space or write elsewhere"
+        )
+    if exc.errno in _NOT_WRITABLE:
+        return OutputError(
+            f"{doing}: not writable ({detail})", where=str(where), fix="choose a folder you can write to"
+        )
+    return OutputError(f"{doing} ({exc})", where=str(where))
