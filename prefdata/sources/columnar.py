@@ -33,7 +33,8 @@ def iter_parquet_batches(
             raise SourceError("file has no rows", where=str(path), fix="remove the empty file")
         wanted = None if columns is None else set(columns)
         picked = None if wanted is None else [n for n in parquet.schema_arrow.names if n in wanted]
-        yield from parquet.iter_batches(batch_size=batch_size, columns=picked)
+        # one thread: decoding columns on several barely helps, and competes with conversion workers
+        yield from parquet.iter_batches(batch_size=batch_size, columns=picked, use_threads=False)
 
 
 def parquet_num_rows(path: Path) -> int:

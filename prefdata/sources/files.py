@@ -65,6 +65,21 @@ def iter_file_batches(
         raise SourceError(f"cannot read {ext} file ({exc})", where=str(path), fix=_fix(ext)) from None
 
 
+def iter_file_arrow(
+    path: Path, batch_size: int, columns: Sequence[str] | None = None
+) -> Iterator[pa.RecordBatch]:
+    """The record batches `iter_file_batches` turns into rows, for Parquet, CSV and Arrow files."""
+    ext = check_file(path)
+    try:
+        if ext == ".parquet":
+            yield from columnar.iter_parquet_batches(path, batch_size, columns)
+        else:
+            for batch in _BATCHED[ext](path, batch_size):
+                yield _pick(batch, columns)
+    except (pa.ArrowException, OSError) as exc:
+        raise SourceError(f"cannot read {ext} file ({exc})", where=str(path), fix=_fix(ext)) from None
+
+
 def batch_rows(batch: pa.RecordBatch) -> list[dict]:
     """`batch.to_pylist()`, with the rows zipped in C rather than built key by key."""
     columns = batch.to_pydict()

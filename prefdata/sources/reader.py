@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from prefdata.errors import SourceError
 from prefdata.sources.files import (
     SUPPORTED_EXTENSIONS,
@@ -16,6 +18,7 @@ from prefdata.sources.files import (
     extension,
     file_num_rows,
     files_fingerprint,
+    iter_file_arrow,
     iter_file_batches,
 )
 from prefdata.sources.folder import split_files
@@ -72,8 +75,20 @@ def _files_split(name: str, paths: list[Path], num_rows: int | None) -> SplitSou
         for path in paths:
             yield from iter_file_batches(path, batch_size, columns)
 
+    def read_arrow(batch_size: int, columns: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
+        for path in paths:
+            yield from iter_file_arrow(path, batch_size, columns)
+
+    columnar = all(extension(path) in (".parquet", ".csv", ".arrow") for path in paths)
     origin = str(paths[0]) if len(paths) == 1 else f"{paths[0].parent} ({len(paths)} files)"
-    return SplitSource(name=name, origin=origin, num_rows=num_rows, read=read, read_columns=read)
+    return SplitSource(
+        name=name,
+        origin=origin,
+        num_rows=num_rows,
+        read=read,
+        read_columns=read,
+        read_arrow=read_arrow if columnar else None,
+    )
 
 
 def _cheap_rows(paths: list[Path]) -> int | None:

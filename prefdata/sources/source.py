@@ -6,10 +6,14 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 # A split's reader: given a batch size, yields lists of rows (plain dicts) in source order.
 BatchReader = Callable[[int], Iterator[list[dict]]]
 # The same, reading only the named columns (those the split has).
 ColumnReader = Callable[[int, Sequence[str]], Iterator[list[dict]]]
+# The same rows as Arrow record batches (columnar files only), before they become dicts.
+ArrowReader = Callable[[int, Sequence[str] | None], Iterator[pa.RecordBatch]]
 
 
 @dataclass
@@ -25,6 +29,9 @@ class SplitSource:
     num_rows: int | None
     read: BatchReader = field(repr=False, compare=False)
     read_columns: ColumnReader | None = field(default=None, repr=False, compare=False)
+    # set when the rows come from columnar files: `files.batch_rows` of each batch gives the
+    # rows `iter_batches` yields (used to convert chunks of a split in worker processes)
+    read_arrow: ArrowReader | None = field(default=None, repr=False, compare=False)
 
     def iter_batches(
         self, batch_size: int = 2048, columns: Sequence[str] | None = None
