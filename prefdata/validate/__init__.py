@@ -15,8 +15,8 @@ also counts warnings), 1 otherwise, 2 when the input cannot be read.
 | `structure.tool_call` | error | a tool call with no name or whose `arguments` are not a JSON object |
 | `structure.tools_schema` | error | `tools` not a JSON list; a function without name or bad `parameters` |
 | `structure.margin` | error | a `margin` that is NaN, infinite or not a number |
-| `content.empty` | error | chosen/rejected null, blank, no messages, or a message with no text nor call |
-| `content.empty_prompt` | warning | an explicit prompt that is blank (or has a blank message) |
+| `content.empty` | error | chosen/rejected null, blank or without messages, or a reply with no text nor call (4) |
+| `content.empty_prompt` | warning | a blank prompt turn: in the prompt, a user/system turn of a reply, history (4) |
 | `content.identical` | error | chosen equal to rejected |
 | `content.prefix` | warning | one response a strict prefix of the other (an empty one included) |
 | `content.duplicate` | warning | a pair (prompt, chosen, rejected) already seen in the split |
@@ -39,6 +39,8 @@ sources, rows are source rows, and `convert`'s drop reasons map to codes (`empty
 to `content.empty`, `identical` to `content.identical`, `tie` to `content.tie`).
 (3) for a folder written by `convert`, the drops its `prefdata.json` records, counted per
 split and reason, with the first rows of `rejects.jsonl` as examples (by source row).
+(4) with an explicit prompt every assistant turn of chosen/rejected is a reply; with implicit
+prompts only the final turn is, and blank earlier turns are prompt turns.
 
 Memory does not grow with the text: set-like checks (duplicates, contradictions, split
 leaks) keep 8-byte hashes per row; lengths are kept as histograms.
