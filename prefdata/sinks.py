@@ -29,7 +29,7 @@ class Sink:
     def __enter__(self) -> Sink:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
         return None
 
     def reject(self, reject: dict[str, Any]) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def model_options(model: type[BaseModel]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -48,6 +50,6 @@ def _option(name: str, annotation: Any, default: Any, help_text: str) -> Callabl
     )
 
 
-def pick(model: type[BaseModel], params: dict[str, Any]) -> BaseModel:
+def pick(model: type[M], params: dict[str, Any]) -> M:
     """Build `model` from the click parameters that belong to it."""
     return model(**{k: v for k, v in params.items() if k in model.model_fields})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from prefdata.records.spec import LayoutSpec, Piece
+from prefdata.records.spec import LayoutSpec, Piece, Responses
 from prefdata.transforms.dialogue import interleave, read_dialogue
 from prefdata.transforms.drops import Drop
 from prefdata.transforms.fields import fill_template, get_path, has_path
@@ -59,9 +59,15 @@ def read_prompt(row: dict[str, Any], spec: LayoutSpec) -> Messages | None:
     return messages or None
 
 
+def _responses(spec: LayoutSpec) -> Responses:
+    if spec.responses is None:  # the spec model allows this only for message trees
+        raise ValueError(f"layout `{spec.name}` has no `responses`")
+    return spec.responses
+
+
 def response_values(row: dict[str, Any], spec: LayoutSpec) -> tuple[list[Any], list[Any]]:
     """The raw response values and, for a list column, the items they came from."""
-    resp = spec.responses
+    resp = _responses(spec)
     if resp.columns:
         return [get_path(row, c) for c in resp.columns], []
     items = get_path(row, resp.list_column or "")
@@ -77,7 +83,7 @@ def read_example(row: dict[str, Any], spec: LayoutSpec) -> Example:
     """Read the prompt and every candidate response of `row`."""
     prompt = read_prompt(row, spec)
     values, items = response_values(row, spec)
-    resp = spec.responses
+    resp = _responses(spec)
     if resp.format == "hh" and prompt is None:
         return Example(prompt=None, responses=[None] * len(values), items=items, raw=values)
     responses: list[Messages | None] = []

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,7 +171,10 @@ def _has_text(ex: Example, i: int, opts: ConvertOptions) -> bool:
     return opts.empty != "drop" or (bool(reply) and not any(is_empty(m) for m in reply))
 
 
-ENCODERS = {
+# every encoder: (row, preference spec, example or None, options, seed key) -> pairs to build
+Encoder = Callable[[dict[str, Any], Any, Any, ConvertOptions, str], list[Choice]]
+
+ENCODERS: dict[str, Encoder] = {
     "paired": paired,
     "one_hot": one_hot,
     "label": label,

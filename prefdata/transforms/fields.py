@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from prefdata.records.spec import Index, Label, LayoutSpec, OneHot, Paired, Preference, Rank, Score, Signed
@@ -40,8 +41,15 @@ def fill_template(row: dict[str, Any], templates: list[str]) -> str:
     for template in templates:
         values = {name: get_path(row, name) for name in _FIELD.findall(template)}
         if all(v is not None for v in values.values()):
-            return _FIELD.sub(lambda m, filled=values: str(filled[m.group(1)]), template)
+            return _FIELD.sub(_filler(values), template)
     raise Drop("empty_prompt", "no template has all its fields filled")
+
+
+def _filler(values: dict[str, Any]) -> Callable[[re.Match[str]], str]:
+    def fill(match: re.Match[str]) -> str:
+        return str(values[match.group(1)])
+
+    return fill
 
 
 def number(value: Any, what: str) -> float | None:

@@ -75,7 +75,8 @@ def tool_call_of(call: Any) -> dict[str, Any]:
     """One tool call in canonical form: `{type, function: {name, arguments}, id?}`."""
     if not isinstance(call, dict):
         raise Drop("bad_value", "a tool call is not an object")
-    fn = call.get("function") if isinstance(call.get("function"), dict) else call
+    function = call.get("function")
+    fn: dict[str, Any] = function if isinstance(function, dict) else call
     name = fn.get("name")
     if not isinstance(name, str) or not name:
         raise Drop("bad_value", "a tool call has no function name")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Collection
-from typing import Any
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
@@ -17,9 +17,11 @@ from prefdata.transforms.dialogue import parse_json, split_hh_pair
 from prefdata.transforms.drops import REASONS, Drop
 from prefdata.transforms.encodings import ENCODERS, Choice
 from prefdata.transforms.fields import get_path, number
-from prefdata.transforms.message_tree import tree_pairs
+from prefdata.transforms.message_tree import TreePair, tree_pairs
 from prefdata.transforms.messages import json_text
 from prefdata.transforms.shape import check_pair, derive_prompt, is_plain_text, to_columns
+
+T = TypeVar("T")
 
 # encodings whose pairs follow from the preference columns alone, without the responses
 SIGNAL_ONLY = frozenset({"paired", "one_hot", "label", "index", "signed"})
@@ -48,38 +50,39 @@ class RowConverter:
     def convert(self, row: dict[str, Any], split: str, index: int) -> list[dict[str, Any]]:
         """Output rows for `row`; raises `Drop` when none survive (the first reason wins)."""
         key = f"{self.options.seed}:{split}:{index}"
-        if self._tree:
-            return self._first_or_drop(
-                [
-                    lambda p=p: self.build_sides(
-                        row, p.prompt, p.chosen, p.rejected, Choice(0, 1, p.margin, p.tie), index
-                    )
-                    for p in tree_pairs(row, self.spec.preference, self.options, key)
-                ]
-            )
+        pref = self.spec.preference
+        if isinstance(pref, MessageTree):
+            pairs = tree_pairs(row, pref, self.options, key)
+            return self._collect(pairs, lambda p: self._build_tree_pair(row, p, index))
+        assert self.encode is not None  # every other encoding has one (ENCODERS)
         if self._signal_only:
             # the signal alone decides: drop ties before parsing any text (a third of arena rows)
-            choices = self.encode(row, self.spec.preference, None, self.options, key)
+            choices = self.encode(row, pref, None, self.options, key)
             if self.options.ties == "drop" and all(c.tie for c in choices):
                 raise Drop(choices[0].tie or "tie")
             ex = read_example(row, self.spec)
         else:
             ex = read_example(row, self.spec)
-            choices = self.encode(row, self.spec.preference, ex, self.options, key)
-        if len(choices) == 1:  # what _first_or_drop does with one pair, without its machinery
+            choices = self.encode(row, pref, ex, self.options, key)
+        if len(choices) == 1:  # what _collect does with one pair, without its machinery
             return [self.build(row, ex, choices[0], index)]
-        return self._first_or_drop([lambda c=c: self.build(row, ex, c, index) for c in choices])
+        return self._collect(choices, lambda c: self.build(row, ex, c, index))
 
-    def _first_or_drop(self, builders: list[Callable[[], dict[str, Any]]]) -> list[dict[str, Any]]:
-        out, drops = [], []
-        for build in builders:
+    def _build_tree_pair(self, row: dict[str, Any], p: TreePair, index: int) -> dict[str, Any]:
+        return self.build_sides(row, p.prompt, p.chosen, p.rejected, Choice(0, 1, p.margin, p.tie), index)
+
+    def _collect(self, items: Sequence[T], build: Callable[[T], dict[str, Any]]) -> list[dict[str, Any]]:
+        """One output row per item; a pair dropped from a row that still gives others is counted apart."""
+        out: list[dict[str, Any]] = []
+        drops: list[Drop] = []
+        for item in items:
             try:
-                out.append(build())
-            except Drop as drop:
-                drops.append(drop)
+                out.append(build(item))
+            except Drop as dropped:
+                drops.append(dropped)
         if not out:
             raise drops[0] if drops else Drop("no_pairs")
-        for drop in drops:  # the row is used, but these pairs of it are not: counted apart
+        for drop in drops:
             self.pair_drops[drop.reason] += 1
         return out
 
