@@ -13,6 +13,7 @@ import click
 
 from prefdata._version import __version__
 from prefdata.cli._errors import user_errors
+from prefdata_train.cli_demo import demo_cmd
 from prefdata_train.cli_options import config_options, file_only_fields, typed_values
 from prefdata_train.reward_config import RewardConfig
 
@@ -189,10 +190,4 @@ def tiny_model_cmd(out, data_dir, hidden_size, layers, vocab_size, arch, seed) -
     click.echo(f"tiny {arch} reward model (hidden {hidden_size}, {layers} layers) -> {path}")
 
 
-def _register_demo() -> None:
-    from prefdata_train.cli_demo import demo_cmd
-
-    main.add_command(demo_cmd)
-
-
-_register_demo()
+main.add_command(demo_cmd)

@@ -73,15 +73,24 @@ def _check_size(path: Path) -> None:
 
 
 def _plain_yaml(text: str, path: Path) -> Any:
-    """Safe-load YAML after sizing its node graph with aliases expanded (nothing is built first)."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    if root is not None and _expanded(root, {}, set()) > MAX_SPEC_VALUES:
-        raise SpecError(
-            f"spec file expands to more than {MAX_SPEC_VALUES:,} values through YAML aliases",
-            where=str(path),
-            fix="write the values out instead of nesting aliases (`*name`)",
-        )
-    return yaml.safe_load(text)
+    """Safe-load YAML after sizing its node graph with aliases expanded (nothing is built first).
+
+    The text is parsed once: the composed node graph is sized, then constructed.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        if _expanded(root, {}, set()) > MAX_SPEC_VALUES:
+            raise SpecError(
+                f"spec file expands to more than {MAX_SPEC_VALUES:,} values through YAML aliases",
+                where=str(path),
+                fix="write the values out instead of nesting aliases (`*name`)",
+            )
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
 
 
 def _expanded(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:

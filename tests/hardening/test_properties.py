@@ -1,5 +1,5 @@
-"""Property tests over every built-in layout but the three `tests/test_accounting_property.py`
-covers (arena-human-preference, ultrafeedback, trl-conversational).
+"""Property tests over every built-in layout but the three `test_properties_core.py` covers
+(arena-human-preference, ultrafeedback, trl-conversational); shared pieces in `property_support.py`.
 
 For generated rows (ties, nulls, blanks, multi-turn dialogue, tool calls where a layout has them)
 and generated options, conversion:
@@ -34,45 +34,25 @@ as `bad_value` in every conversational layout: `validate` calls it a turn-order 
 
 from __future__ import annotations
 
-import json
 import random
-import tempfile
-from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-
-import prefdata
-from prefdata.transforms.drops import REASONS
-from prefdata.validate import validate
-
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SAYINGS = [
-    "What is the capital of Peru?",
-    "Lima.",
-    "Tell me a joke.",
-    "Why did the chicken cross the road?",
-    "Explain recursion briefly.",
-    "A function that calls itself.",
-    "Größe? Ça va — 東京 🌍",
-    "Sure: 2 + 2 = 4.\nAnything else?",
-]
-# mostly real text, sometimes empty or blank (about one value in eight)
-text = st.sampled_from(SAYINGS + ["", "  "] + SAYINGS * 6)
-maybe_text = st.one_of(text, text, text, st.none())
-options = st.builds(
-    prefdata.ConvertOptions,
-    ties=st.sampled_from(["drop", "keep"]),
-    prompt=st.sampled_from(["explicit", "implicit"]),
-    pairing=st.sampled_from(["best-worst", "best-random", "all-pairs"]),
-    margin=st.booleans(),
-    seed=st.integers(0, 3),
+from property_support import (
+    SETTINGS,
+    check_all,
+    check_valid,
+    convert_rows,
+    maybe_text,
+    options,
+    reply,
+    text,
 )
 
+import prefdata
 
 # ---------------------------------------------------------------- building blocks
 
@@ -90,27 +70,6 @@ def dialogue(draw: st.DrawFn, turns: int) -> list[dict[str, Any]]:
 def hh_transcript(messages: list[dict[str, Any]]) -> str:
     speaker = {"user": "Human", "assistant": "Assistant"}
     return "".join(f"\n\n{speaker[m['role']]}: {m['content']}" for m in messages)
-
-
-def _call(i: int) -> dict[str, Any]:
-    return {
-        "type": "function",
-        "id": f"call_{i}",
-        "function": {"name": "get_weather", "arguments": json.dumps({"city": "Lima", "day": i})},
-    }
-
-
-@st.composite
-def reply(draw: st.DrawFn, tools: bool = False) -> list[dict[str, Any]]:
-    """An assistant completion: a plain reply or (with `tools`) a call, the tool's answer, a reply."""
-    if not tools or draw(st.booleans()):
-        return [{"role": "assistant", "content": draw(text)}]
-    i = draw(st.integers(0, 3))
-    return [
-        {"role": "assistant", "content": None, "tool_calls": [_call(i)]},
-        {"role": "tool", "tool_call_id": f"call_{i}", "name": "get_weather", "content": f'{{"temp": {i}}}'},
-        {"role": "assistant", "content": draw(text)},
-    ]
 
 
 # ---------------------------------------------------------------- one generator per layout
@@ -372,71 +331,6 @@ def oasst_flat_table(draw: st.DrawFn) -> tuple[list[dict[str, Any]], dict[int, s
 
 
 # ---------------------------------------------------------------- checks
-
-
-def _jsonl(rows: list[dict[str, Any]], folder: str) -> Path:
-    path = Path(folder) / "rows.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
-def convert_rows(rows: list[dict[str, Any]], layout: str, opts: prefdata.ConvertOptions):
-    with tempfile.TemporaryDirectory() as folder:
-        return prefdata.convert(_jsonl(rows, folder), spec=layout, options=opts)
-
-
-def check_accounting(result: prefdata.ConvertResult, n: int, trees: dict[int, set[int]] | None) -> None:
-    """Every input row used or rejected, exactly once; the manifest's counts match."""
-    out = result.dataset["train"]
-    used = set(out["source_row"]) if len(out) else set()
-    if trees is not None:  # a tree's pairs name its root's row; its other rows are used through it
-        assert used <= set(trees)
-        used = set().union(*(trees[root] for root in used))
-    rejected = [r.source_row for r in result.rejects]
-    assert len(rejected) == len(set(rejected)), "a row rejected twice"
-    assert not used & set(rejected), "a row both used and rejected"
-    assert used | set(rejected) == set(range(n)), "a row neither used nor rejected"
-    assert {r.reason for r in result.rejects} <= set(REASONS)
-    report = result.manifest.splits["train"]
-    assert (report.rows_in, report.rows_out) == (n, len(out))
-    assert report.dropped == dict(Counter(r.reason for r in result.rejects))
-    event("some rows kept" if len(out) else "every row dropped")
-    for reason in report.dropped:
-        event(f"dropped: {reason}")
-
-
-def _blank(message: dict[str, Any]) -> bool:
-    return not (message.get("content") or "").strip() and not message.get("tool_calls")
-
-
-def check_valid(result: prefdata.ConvertResult) -> None:
-    """No error-severity finding on any converted row."""
-    report = validate(result.dataset)
-    errors = [f for f in report.findings if f.severity == "error"]
-    assert not errors, errors
-
-
-def check_idempotent(result: prefdata.ConvertResult, opts: prefdata.ConvertOptions) -> None:
-    again = prefdata.convert(result.dataset, options=opts.model_copy(update={"axis": None}))
-    first, second = result.dataset["train"], again.dataset["train"]
-    assert again.manifest.splits["train"].dropped == {}
-    for column in ("prompt", "chosen", "rejected"):
-        assert (column in first.column_names) == (column in second.column_names)
-        if column in first.column_names:
-            assert second[column] == first[column]
-
-
-def check_all(
-    rows: list[dict[str, Any]],
-    layout: str,
-    opts: prefdata.ConvertOptions,
-    trees: dict[int, set[int]] | None = None,
-) -> None:
-    result = convert_rows(rows, layout, opts)
-    check_accounting(result, len(rows), trees)
-    if len(result.dataset["train"]):
-        check_valid(result)
-        check_idempotent(result, opts)
 
 
 ROW_LAYOUTS: dict[str, Callable[..., st.SearchStrategy[dict[str, Any]]]] = {

@@ -8,20 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_data import BAD, GOOD, QUESTIONS  # one set of toy pairs for every trainer test
 from datasets import Dataset
 
 from prefdata_train.tiny_model import build_tiny_model
 
 HH_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "hh-rlhf-harmless-base-test.jsonl.gz"
-
-QUESTIONS = [
-    "What is the capital of France?",
-    "How do I boil an egg?",
-    "Name a prime number.",
-    "Is the sky blue?",
-]
-GOOD = ["Paris is the capital.", "Boil it for nine minutes.", "Seven is prime.", "Yes, on a clear day."]
-BAD = ["I do not know.", "Put it in the freezer.", "Nine is prime.", "No, it is green."]
 
 
 def _training_texts() -> list[str]:

@@ -1,5 +1,7 @@
-"""Property tests: for generated rows of three layouts, conversion never crashes, every input row is
-accounted for exactly once, and converting the canonical output again changes nothing.
+"""Property tests for the three layouts with the most traps (the other built-in layouts are in
+`test_properties.py`; shared strategies and checks in `property_support.py`): for generated rows,
+conversion never crashes, every input row is accounted for exactly once, `validate` finds no
+error, and converting the canonical output again changes nothing.
 
 | layout              | generated traps                                                        |
 | ------------------- | ---------------------------------------------------------------------- |
@@ -11,39 +13,24 @@ accounted for exactly once, and converting the canonical output again changes no
 from __future__ import annotations
 
 import json
-import tempfile
-from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import datasets
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-
-import prefdata
-from prefdata.transforms.drops import REASONS
-
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SAYINGS = [
-    "What is the capital of Peru?",
-    "Lima.",
-    "Tell me a joke.",
-    "Why did the chicken cross the road?",
-    "Explain recursion briefly.",
-    "A function that calls itself.",
-    "Thanks!",
-    "Sure: 2 + 2 = 4.",
-]
-# mostly real text, sometimes empty or blank (about one value in eight)
-text = st.sampled_from(SAYINGS + ["", "  "] + SAYINGS * 6)
-options = st.builds(
-    prefdata.ConvertOptions,
-    ties=st.sampled_from(["drop", "keep"]),
-    prompt=st.sampled_from(["explicit", "implicit"]),
-    pairing=st.sampled_from(["best-worst", "best-random", "all-pairs"]),
-    margin=st.booleans(),
+from property_support import (
+    SAYINGS,
+    SETTINGS,
+    check_accounting,
+    check_all,
+    check_idempotent,
+    check_valid,
+    options,
+    reply,
+    text,
 )
 
+import prefdata
 
 # ---------------------------------------------------------------- generators
 
@@ -105,27 +92,6 @@ def ultrafeedback_row(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-def _call(i: int) -> dict[str, Any]:
-    return {
-        "type": "function",
-        "id": f"call_{i}",
-        "function": {"name": "get_weather", "arguments": json.dumps({"city": "Lima", "day": i})},
-    }
-
-
-@st.composite
-def trl_side(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """A completion: a plain reply, or a tool call, the tool's answer, and a reply."""
-    if draw(st.booleans()):
-        return [{"role": "assistant", "content": draw(text)}]
-    i = draw(st.integers(0, 3))
-    return [
-        {"role": "assistant", "content": None, "tool_calls": [_call(i)]},
-        {"role": "tool", "tool_call_id": f"call_{i}", "name": "get_weather", "content": f'{{"temp": {i}}}'},
-        {"role": "assistant", "content": draw(text)},
-    ]
-
-
 TOOLS = json.dumps(
     [
         {
@@ -150,55 +116,19 @@ def trl_row(draw: st.DrawFn) -> dict[str, Any]:
         prompt.insert(0, {"role": "system", "content": "You can call tools."})
     return {
         "prompt": prompt,
-        "chosen": draw(trl_side()),
-        "rejected": draw(trl_side()),
+        "chosen": draw(reply(tools=True)),
+        "rejected": draw(reply(tools=True)),
         "tools": draw(st.sampled_from([TOOLS, None])),
     }
 
 
-# ---------------------------------------------------------------- checks
-
-
-def _jsonl(rows: list[dict[str, Any]], folder: str) -> Path:
-    path = Path(folder) / "rows.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
-def _check(result: prefdata.ConvertResult, n: int, opts: prefdata.ConvertOptions) -> None:
-    out = result.dataset["train"]
-    used = set(out["source_row"]) if len(out) else set()
-    rejected = [r.source_row for r in result.rejects]
-    assert len(rejected) == len(set(rejected))
-    assert not used & set(rejected)
-    assert used | set(rejected) == set(range(n))
-    assert {r.reason for r in result.rejects} <= set(REASONS)
-    report = result.manifest.splits["train"]
-    assert (report.rows_in, report.rows_out) == (n, len(out))
-    assert report.dropped == dict(Counter(r.reason for r in result.rejects))
-    event("some rows kept" if len(out) else "every row dropped")
-    for reason in report.dropped:
-        event(f"dropped: {reason}")
-    if len(out):
-        _check_idempotent(result, opts)
-
-
-def _check_idempotent(result: prefdata.ConvertResult, opts: prefdata.ConvertOptions) -> None:
-    again = prefdata.convert(result.dataset, options=opts)
-    first, second = result.dataset["train"], again.dataset["train"]
-    assert again.manifest.splits["train"].dropped == {}
-    for column in ("prompt", "chosen", "rejected"):
-        assert (column in first.column_names) == (column in second.column_names)
-        if column in first.column_names:
-            assert second[column] == first[column]
+# ---------------------------------------------------------------- properties
 
 
 @SETTINGS
 @given(rows=st.lists(arena_row(), min_size=1, max_size=5), opts=options)
 def test_arena(rows: list[dict[str, Any]], opts: prefdata.ConvertOptions) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        result = prefdata.convert(_jsonl(rows, folder), spec="arena-human-preference", options=opts)
-    _check(result, len(rows), opts)
+    result = check_all(rows, "arena-human-preference", opts)
     for row in result.dataset["train"]:  # every turn kept: the whole conversation is in the output
         src = rows[row["source_row"]]
         turns = len(json.loads(src["prompt"]))
@@ -208,9 +138,7 @@ def test_arena(rows: list[dict[str, Any]], opts: prefdata.ConvertOptions) -> Non
 @SETTINGS
 @given(rows=st.lists(ultrafeedback_row(), min_size=1, max_size=5), opts=options)
 def test_ultrafeedback(rows: list[dict[str, Any]], opts: prefdata.ConvertOptions) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        result = prefdata.convert(_jsonl(rows, folder), spec="ultrafeedback", options=opts)
-    _check(result, len(rows), opts)
+    check_all(rows, "ultrafeedback", opts)
 
 
 @SETTINGS
@@ -220,7 +148,10 @@ def test_trl_conversational_with_tool_calls(
 ) -> None:
     # through Arrow: every message carries the union of keys, absent ones as nulls
     result = prefdata.convert(datasets.Dataset.from_list(rows), spec="trl-conversational", options=opts)
-    _check(result, len(rows), opts)
+    check_accounting(result, len(rows), None)
+    if len(result.dataset["train"]):
+        check_valid(result)
+        check_idempotent(result, opts)
     for row in result.dataset["train"]:
         src = rows[row["source_row"]]
         assert row["tools"] == src["tools"]
