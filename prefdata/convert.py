@@ -1,6 +1,8 @@
 """Orchestration of `prefdata convert`: source -> spec -> row conversion -> atomic write + report.
 
-A split of at least 20,000 rows read from Parquet, CSV or Arrow files is converted by worker
+A split of columnar files whose layout the batch lane covers (the arena layout) is converted
+by whole record batches on threads, with the row path's output (`prefdata.batched`). Any other
+split of at least 20,000 rows read from Parquet, CSV or Arrow files is converted by worker
 processes, with the same output byte for byte (`prefdata.parallel`). The environment variable
 `PREFDATA_WORKERS` sets how many: 0 or 1 converts in this process; unset, min(CPUs, 4).
 """
@@ -194,10 +196,18 @@ def _convert_split(src: SplitSource, converter: RowConverter, sink: Sink, progre
     A large split of columnar files is converted in chunks by worker processes (see
     `prefdata.parallel`); the output is the same, byte for byte.
     """
-    from prefdata import parallel
+    from prefdata import batched, parallel
 
-    workers = parallel.workers_for(src, converter)
-    if workers > 1:
+    plan = batched.plan_for(src, converter)
+    workers = parallel.workers_for(src, converter) if plan is None else parallel.configured_workers()
+    if plan is not None:
+        bar = parallel.progress_bar(src, progress)
+        try:
+            tally = batched.convert_batched(src, plan, sink, bar, workers)
+        finally:
+            if bar is not None:
+                bar.close()
+    elif workers > 1:
         tally = parallel.convert_parallel(src, converter, sink, progress, workers)
     else:
         tally = convert_units(_units(src, converter, progress), converter, src, sink.write, sink.reject)
@@ -243,20 +253,7 @@ def convert_units(
     tally, out = Tally(), []
     flush_at = (first // FLUSH_ROWS + 1) * FLUSH_ROWS
     for indices, row, index in units:
-        tally.rows_in += len(indices)
-        try:
-            if isinstance(row, Drop):
-                raise row
-            produced = converter.convert(row, src.name, index)
-            out += produced
-            tally.rows_out += len(produced)
-        except Drop as drop:
-            tally.dropped[drop.reason] += len(indices)
-            for i in indices:  # a dropped tree rejects every row it was built from
-                reject({"split": src.name, "source_row": i, "reason": drop.reason, "detail": drop.detail})
-        except RowError as exc:
-            exc.where = f"{src.origin}, split {src.name}, {exc.where}"
-            raise
+        out += convert_unit(converter, src, indices, row, index, tally, reject)
         if first + tally.rows_in >= flush_at:
             flush_at = ((first + tally.rows_in) // FLUSH_ROWS + 1) * FLUSH_ROWS
             if out:
@@ -266,6 +263,33 @@ def convert_units(
         write(src.name, rows_to_table(out))
         tally.wrote = True
     return tally
+
+
+def convert_unit(
+    converter: RowConverter,
+    src: SplitSource,
+    indices: list[int],
+    row: dict[str, Any] | Drop,
+    index: int,
+    tally: Tally,
+    reject: Callable[[dict[str, Any]], None],
+) -> list[dict[str, Any]]:
+    """The output rows of one unit (none when it is dropped: then each of its input rows is rejected)."""
+    tally.rows_in += len(indices)
+    try:
+        if isinstance(row, Drop):
+            raise row
+        produced = converter.convert(row, src.name, index)
+    except Drop as drop:
+        tally.dropped[drop.reason] += len(indices)
+        for i in indices:  # a dropped tree rejects every row it was built from
+            reject({"split": src.name, "source_row": i, "reason": drop.reason, "detail": drop.detail})
+        return []
+    except RowError as exc:
+        exc.where = f"{src.origin}, split {src.name}, {exc.where}"
+        raise
+    tally.rows_out += len(produced)
+    return produced
 
 
 def _units(

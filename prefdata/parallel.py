@@ -42,6 +42,7 @@ import pyarrow as pa
 
 from prefdata.errors import PrefdataError
 from prefdata.sources.files import batch_rows
+from prefdata.sources.source import aligned_batches
 from prefdata.transforms.fields import columns_read
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ def convert_parallel(
     from prefdata.convert import FLUSH_ROWS, Tally
 
     total, split_shape = Tally(), converter.shape
-    bar = _progress_bar(src, progress)
+    bar = progress_bar(src, progress)
     scratch = _make_scratch()
     _JOB = (converter, src, scratch)
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
@@ -197,18 +198,7 @@ def _chunks(src: SplitSource, columns: list[str] | None, size: int, scratch: str
     Files, not pickles: a worker memory-maps them, where a pipe would copy every byte four times.
     """
     assert src.read_arrow is not None
-    first, count, pieces = 0, 0, []
-    for whole in src.read_arrow(size, columns):
-        batch = whole
-        while batch.num_rows:
-            part = batch.slice(0, size - count)
-            pieces.append(part)
-            count += part.num_rows
-            batch = batch.slice(part.num_rows)
-            if count == size:
-                yield first, _write_pieces(pieces, f"{scratch}/in-{first}"), pieces
-                first, count, pieces = first + count, 0, []
-    if pieces:
+    for first, pieces in aligned_batches(src.read_arrow(size, columns), size):
         yield first, _write_pieces(pieces, f"{scratch}/in-{first}"), pieces
 
 
@@ -285,7 +275,7 @@ def _scratch_parent() -> str | None:
     return "/dev/shm" if stat.f_bavail * stat.f_frsize >= SCRATCH_ROOM else None
 
 
-def _progress_bar(src: SplitSource, progress: bool) -> Any:
+def progress_bar(src: SplitSource, progress: bool) -> Any:
     if not (progress and sys.stderr.isatty()):
         return None
     from tqdm import tqdm

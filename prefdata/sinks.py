@@ -35,6 +35,11 @@ class Sink:
     def reject(self, reject: dict[str, Any]) -> None:
         self.rejects.append(Reject.model_validate(reject))
 
+    def reject_many(self, rejects: list[dict[str, Any]]) -> None:
+        """Record dropped rows, in order."""
+        for reject in rejects:
+            self.reject(reject)
+
     def write(self, split: str, table: pa.Table | None) -> None:
         if table is not None and table.num_rows and self.schema is None:
             self.schema = table.schema
@@ -83,6 +88,9 @@ class DiskSink(Sink):
 
     def reject(self, reject: dict[str, Any]) -> None:
         self.writer.add_reject(reject)  # streamed to rejects.jsonl, not kept in memory
+
+    def reject_many(self, rejects: list[dict[str, Any]]) -> None:
+        self.writer.add_rejects(rejects)
 
     def write(self, split: str, table: pa.Table | None) -> None:
         super().write(split, table)

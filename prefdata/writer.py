@@ -19,7 +19,6 @@ The same calls produce byte-identical folders: no timestamps, no random names.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -28,6 +27,7 @@ from types import TracebackType
 
 import orjson
 import pyarrow as pa
+import xxhash
 
 from prefdata.errors import OutputError
 from prefdata.output_target import (
@@ -52,6 +52,7 @@ __all__ = [
 DATA_FILE = "data-00000-of-00001.arrow"
 REJECTS_FILE = "rejects.jsonl"
 REJECT_KEYS = ("split", "source_row", "reason", "detail")
+_REJECT_KEY_SET = frozenset(REJECT_KEYS)
 
 
 class CanonicalWriter:
@@ -92,14 +93,19 @@ class CanonicalWriter:
 
     def add_reject(self, reject: dict) -> None:
         """Record one dropped row (`split`, `source_row`, `reason`, `detail`, extra keys kept)."""
+        self.add_rejects([reject])
+
+    def add_rejects(self, rejects: list[dict]) -> None:
+        """Record dropped rows, in order, with one write."""
         self._check_open()
-        missing = [key for key in REJECT_KEYS if key not in reject]
-        if missing:
-            raise ValueError(f"reject lacks {', '.join(missing)}: {reject!r}")
+        for reject in rejects:
+            if not reject.keys() >= _REJECT_KEY_SET:
+                missing = [key for key in REJECT_KEYS if key not in reject]
+                raise ValueError(f"reject lacks {', '.join(missing)}: {reject!r}")
         try:
             if self._rejects is None:
                 self._rejects = _RejectsFile(self.staging / REJECTS_FILE)
-            self._rejects.add(reject)
+            self._rejects.add(rejects)
         except OSError as exc:
             raise output_os_error(exc, self.out_dir) from None
 
@@ -283,9 +289,10 @@ class _RejectsFile:
     def __init__(self, path: Path) -> None:
         self._handle = open(path, "wb")  # noqa: SIM115 - kept open across add() calls
 
-    def add(self, reject: dict) -> None:
+    def add(self, rejects: list[dict]) -> None:
         # default=str: a detail holding an odd value must not lose the whole output.
-        self._handle.write(orjson.dumps(reject, default=str, option=orjson.OPT_APPEND_NEWLINE))
+        lines = [orjson.dumps(reject, default=str, option=orjson.OPT_APPEND_NEWLINE) for reject in rejects]
+        self._handle.write(b"".join(lines))
 
     def close(self) -> None:
         self._handle.close()
@@ -296,7 +303,8 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
+    """xxh3-128 of the file's bytes: a fingerprint, not a security check, so the fast hash."""
+    digest = xxhash.xxh3_128()
     with open(path, "rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)

@@ -24,7 +24,9 @@ ROWS = 700
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    """Tables of 16 input rows, chunks of 32, and any split big enough for workers."""
+    """Tables of 16 input rows, chunks of 32, and any split big enough for workers; the batch lane
+    (which would take these arena rows) is off, so worker processes convert them."""
+    monkeypatch.setenv("PREFDATA_BATCH", "0")
     monkeypatch.setattr(convert_module, "FLUSH_ROWS", 16)
     monkeypatch.setattr(parallel, "CHUNK_FLUSHES", 2)
     monkeypatch.setattr(parallel, "MIN_ROWS", 0)

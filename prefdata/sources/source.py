@@ -83,6 +83,26 @@ def rebatch(rows: Iterable[dict], batch_size: int) -> Iterator[list[dict]]:
         yield batch
 
 
+def aligned_batches(
+    batches: Iterable[pa.RecordBatch], size: int
+) -> Iterator[tuple[int, list[pa.RecordBatch]]]:
+    """Record batches regrouped into chunks of `size` rows (the last may be shorter), in order:
+    (the chunk's first row, its pieces). A chunk has several pieces where input batches end inside it."""
+    first, count, pieces = 0, 0, []
+    for whole in batches:
+        batch = whole
+        while batch.num_rows:
+            part = batch.slice(0, size - count)
+            pieces.append(part)
+            count += part.num_rows
+            batch = batch.slice(part.num_rows)
+            if count == size:
+                yield first, pieces
+                first, count, pieces = first + count, 0, []
+    if pieces:
+        yield first, pieces
+
+
 def union_columns(rows: Iterable[dict], initial: Iterable[str] = ()) -> list[str]:
     """Top-level keys seen in `rows`, in first-seen order, after the `initial` names."""
     seen = dict.fromkeys(initial)
