@@ -16,7 +16,7 @@ Each run gets a new, empty ``HF_DATASETS_CACHE`` and ``HF_HUB_OFFLINE=1``, so ne
 served from a cache. Wall time covers the whole process (interpreter start, imports, work,
 exit); peak RSS comes from ``getrusage(RUSAGE_CHILDREN)`` in a small wrapper process that
 starts only the measured command, so it is that command's own high-water mark. The table is
-printed and written to ``OUT/convert.json``.
+printed and written to ``OUT/convert.json`` (``convert-escapes.json`` with ``--escapes``).
 """
 
 from __future__ import annotations
@@ -71,13 +71,30 @@ json.dump({"rc": rc, "wall_s": wall, "peak_rss_kb": peak}, open(report, "w"))
 # ---------------------------------------------------------------- input generation
 
 
-def _text_pool(rng: np.random.Generator, size: int = 4_000_000) -> str:
+# With --escapes, one word in ESCAPE_EVERY carries what real chat text has and JSON must escape.
+ESCAPED_WORDS = [
+    "line\nbreak",
+    '"quoted"',
+    "caf\u00e9",
+    "\u6771\u4eac",
+    "tab\there",
+    "back\\slash",
+    "\U0001f30d",
+]
+ESCAPE_EVERY = 40
+
+
+def _text_pool(rng: np.random.Generator, size: int = 4_000_000, escapes: bool = False) -> str:
     """A long run of pseudo-words to slice turns from: cheap, varied, not one repeated string."""
     letters = np.array(list("etaoinshrdlucmfwypvbgkjqxz"))
     weights = np.linspace(2.0, 0.2, len(letters))
     words = [
         "".join(rng.choice(letters, size=rng.integers(1, 11), p=weights / weights.sum())) for _ in range(3000)
     ]
+    if escapes:
+        words[::ESCAPE_EVERY] = [
+            ESCAPED_WORDS[i % len(ESCAPED_WORDS)] for i in range(len(words[::ESCAPE_EVERY]))
+        ]
     picks = rng.integers(0, len(words), size=size // 5)
     return " ".join(words[i] for i in picks)[:size]
 
@@ -122,12 +139,12 @@ def _chunk(rng: np.random.Generator, pool: str, first_id: int, rows: int) -> pa.
     )
 
 
-def generate(rows: int, path: Path, seed: int = SEED) -> Path:
+def generate(rows: int, path: Path, seed: int = SEED, escapes: bool = False) -> Path:
     """Write the arena-shaped parquet file of `rows` rows (kept and reused if already there)."""
     if path.exists() and pq.ParquetFile(path).metadata.num_rows == rows:
         return path
     rng = np.random.default_rng(seed)
-    pool = _text_pool(rng)
+    pool = _text_pool(rng, escapes=escapes)
     tmp = path.with_suffix(".tmp")
     writer = None
     for first in range(0, rows, CHUNK_ROWS):
@@ -288,11 +305,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[55_000])
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     parser.add_argument("--repeat", type=int, default=1, help="runs per side and size (median wall time)")
+    parser.add_argument(
+        "--escapes",
+        action="store_true",
+        help="text with line breaks, quotes, tabs, backslashes and non-ASCII (JSON-escaped), as real chat data",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     results = []
     for rows in args.rows:
-        source = generate(rows, args.out.resolve() / f"arena-{rows}-seed{SEED}.parquet")
+        name = f"arena-{rows}-seed{SEED}{'-escapes' if args.escapes else ''}.parquet"
+        source = generate(rows, args.out.resolve() / name, escapes=args.escapes)
         counts = input_counts(source)
         print(f"{rows} rows: {source} ({source.stat().st_size / 2**20:.0f} MiB)", flush=True)
         for side in ("trl-recipe", "prefdata"):
@@ -307,7 +330,9 @@ def main(argv: list[str] | None = None) -> None:
         "results": results,
         "ratios": ratios,
     }
-    (args.out / "convert.json").write_text(json.dumps(report, indent=2) + "\n")
+    (args.out / f"convert{'-escapes' if args.escapes else ''}.json").write_text(
+        json.dumps(report, indent=2) + "\n"
+    )
 
 
 if __name__ == "__main__":

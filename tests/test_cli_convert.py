@@ -162,3 +162,25 @@ def test_in_memory_dataset_converts_without_touching_disk(tmp_path, monkeypatch)
         {"prompt": "The sky is", "chosen": " blue.", "rejected": " green.", "margin": 1.5, "source_row": 0}
     ]
     assert [(r.source_row, r.reason) for r in result.rejects] == [(1, "identical")]
+
+
+def test_empty_and_identical_error_policies_stop_with_row_and_exit_2(tmp_path):
+    path = tmp_path / "pairs.jsonl"
+    rows = [
+        {"prompt": "q0", "chosen": "a", "rejected": "b"},
+        {"prompt": "q1", "chosen": "same", "rejected": "same"},
+        {"prompt": "q2", "chosen": "  ", "rejected": "b"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    identical = run("convert", path, tmp_path / "o1", "--identical", "error")
+    assert identical.exit_code == 2
+    assert (
+        "row 1" in identical.output and "identical" in identical.output and "--identical" in identical.output
+    )
+    empty = run("convert", path, tmp_path / "o2", "--empty", "error")
+    assert empty.exit_code == 2
+    assert "row 2" in empty.output and "--empty" in empty.output
+    assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
+    kept = run("convert", path, tmp_path / "o3", "--empty", "keep", "--identical", "keep")
+    assert kept.exit_code == 0, kept.output
+    assert datasets.load_from_disk(str(tmp_path / "o3"))["train"]["source_row"] == [0, 1, 2]

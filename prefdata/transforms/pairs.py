@@ -23,6 +23,8 @@ from prefdata.transforms.shape import check_pair, derive_prompt, is_plain_text, 
 
 T = TypeVar("T")
 
+# drop reasons that an `error` policy turns into a stop, and the option that says so
+_ERROR_OPTIONS = {"empty_response": "empty", "empty_prompt": "empty", "identical": "identical"}
 # encodings whose pairs follow from the preference columns alone, without the responses
 SIGNAL_ONLY = frozenset({"paired", "one_hot", "label", "index", "signed"})
 
@@ -88,7 +90,11 @@ class RowConverter:
 
     def build(self, row: dict[str, Any], ex: Example, choice: Choice, index: int) -> dict[str, Any]:
         """One canonical row for one chosen/rejected choice."""
-        prompt, chosen, rejected = self._sides(ex, choice)
+        try:
+            prompt, chosen, rejected = self._sides(ex, choice)
+        except Drop as drop:
+            self._stop_if_asked(drop, index)
+            raise
         return self.build_sides(row, prompt, chosen, rejected, choice, index)
 
     def build_sides(
@@ -103,7 +109,11 @@ class RowConverter:
         """One canonical row from the prompt and the two sides."""
         if choice.tie is not None:
             self._tie_policy(choice, index)
-        check_pair(prompt, chosen, rejected, self.options)
+        try:
+            check_pair(prompt, chosen, rejected, self.options)
+        except Drop as drop:
+            self._stop_if_asked(drop, index)
+            raise
         standard = self._standard(prompt, chosen, rejected)
         columns = to_columns(prompt, chosen, rejected, self.options, standard)
         if self.with_margin:
@@ -157,6 +167,17 @@ class RowConverter:
             ) from None
         self.kwargs_type = kind
         return value
+
+    def _stop_if_asked(self, drop: Drop, index: int) -> None:
+        """`--empty error` / `--identical error`: a pair that would be dropped for that reason stops the run."""
+        option = _ERROR_OPTIONS.get(drop.reason)
+        if option is None or getattr(self.options, option) != "error":
+            return
+        raise RowError(
+            f"{REASONS[drop.reason]} ({drop.detail})" if drop.detail else REASONS[drop.reason],
+            where=f"row {index}",
+            fix=f"pass --{option} drop (or keep) to go on past such pairs",
+        )
 
     def _tie_policy(self, choice: Choice, index: int) -> None:
         if self.options.ties == "drop":

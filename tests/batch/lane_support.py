@@ -135,8 +135,8 @@ options = st.builds(
     prompt=st.sampled_from(["explicit", "explicit", "implicit"]),
     margin=st.booleans(),
     format=st.sampled_from(["auto", "auto", "conversational"]),
-    empty=st.sampled_from(["drop", "keep"]),
-    identical=st.sampled_from(["drop", "keep"]),
+    empty=st.sampled_from(["drop", "drop", "keep", "error"]),
+    identical=st.sampled_from(["drop", "drop", "keep", "error"]),
 )
 
 

@@ -19,11 +19,14 @@ def test_space_codes_are_pythons_whitespace():
 
 
 @pytest.mark.parametrize(
-    "text", ["", " ", "\u3000", "\x1c\x1d", " \n\t", "\u200b", " a", "\u3000x", "x", "\x85", "\xa0 \xa0"]
+    "text",
+    ["", " ", "\u3000", "\x1c\x1d", " \n\t", "\u200b", " a", "\u3000x", "x", "\x85", "\xa0 \xa0"]
+    + [" " * 70, " " * 70 + "x", "\u3000" * 65 + "y", " " * 63 + "\u3000"],
 )
 def test_blank_is_pythons_blank(text):
-    pool = pa.array(["first", text])
-    assert bool(turns._blank_at(pool, np.array([1]))[0]) == (not text or text.isspace())
+    pool = pa.array(["first", text, None])
+    got = turns._blank_at(pool, np.array([1, 0, 2]))
+    assert got.tolist() == [not text or text.isspace(), False, False]
 
 
 def columns(rows):

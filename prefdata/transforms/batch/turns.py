@@ -25,6 +25,8 @@ SPACE_CODES += [0x2028, 0x2029, 0x202F, 0x205F, 0x3000]
 # The UTF-8 first bytes of those characters: a text starting with any other byte is not blank.
 _SPACE_LEADS = np.zeros(256, dtype=bool)
 _SPACE_LEADS[[chr(c).encode()[0] for c in SPACE_CODES]] = True
+_SPACE_TEXT = "".join(chr(c) for c in SPACE_CODES)
+_HEAD = 64  # characters of a text that may start blank looked at in Arrow
 _MAX_POOL = 2**31 - 1  # bytes of text one batch may hold (32-bit string offsets)
 
 
@@ -82,7 +84,12 @@ def _null_at(pool: pa.Array, elements: np.ndarray) -> np.ndarray:
 
 
 def _blank_at(pool: pa.Array, elements: np.ndarray) -> np.ndarray:
-    """Which of `pool[elements]` are empty or only whitespace (`not t or t.isspace()`); null is not blank."""
+    """Which of `pool[elements]` are empty or only whitespace (`not t or t.isspace()`); null is not blank.
+
+    Most texts start with a character that is not a space: decided from their first byte. The
+    others are decided from their first `_HEAD` characters with the spaces trimmed, and only a
+    text longer than that and all spaces so far goes to Python.
+    """
     if not len(elements):
         return np.zeros(0, dtype=bool)
     offsets, data = text_bytes(pool)
@@ -91,9 +98,19 @@ def _blank_at(pool: pa.Array, elements: np.ndarray) -> np.ndarray:
     has_text = ~maybe
     maybe[has_text] = _SPACE_LEADS[data[begin[has_text]]]
     out = np.zeros(len(elements), dtype=bool)
-    for i in np.flatnonzero(maybe):  # few: decided exactly, as the row path decides
+    which = np.flatnonzero(maybe)
+    if not len(which):
+        return out
+    at = elements[which]
+    heads = pc.utf8_slice_codeunits(pool.take(indices(at)), 0, _HEAD)
+    rest, _ = text_bytes(pc.utf8_ltrim(heads, _SPACE_TEXT))
+    blank_head = np.diff(rest) == 0  # nothing left: blank, if the head was the whole text
+    head_sizes = np.diff(text_bytes(heads)[0])
+    whole = head_sizes == (end - begin)[which]
+    out[which] = blank_head & whole & valid(heads)
+    for i in which[blank_head & ~whole]:  # 64 spaces and more text: rare, decided as the row path does
         text = pool[int(elements[i])].as_py()
-        out[i] = text is not None and (not text or text.isspace())
+        out[i] = not text or text.isspace()
     return out
 
 
