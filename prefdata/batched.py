@@ -63,9 +63,9 @@ def convert_batched(src: SplitSource, plan: BatchPlan, sink: Sink, bar: object, 
         return total
     with (
         ThreadPoolExecutor(workers, thread_name_prefix="prefdata-batch") as pool,
-        prefetched(chunks, 2 * workers) as read,
+        prefetched(chunks, workers) as read,
     ):
-        for output in _in_order(pool, plan, src, read, 2 * workers):
+        for output in _in_order(pool, plan, src, read, workers + 1):
             _write(output, total, sink, src.name, bar)
     return total
 
