@@ -101,24 +101,25 @@ def _escaped_rows(column: pa.Array) -> np.ndarray:
 def _split_plain(column: pa.Array, rows: np.ndarray) -> tuple[Lists | None, pa.Array]:
     """Decode plain rows by splitting on quotes; returns them and the pool of all pieces (strings at odd
     positions of each row's pieces, the structure between them at even positions)."""
-    split = pc.split_pattern(column, '"')
+    if len(rows) == 0:
+        return None, _GAPS.slice(0, 0)
+    whole = 2 * len(rows) >= len(column)  # most rows plain: split them all rather than copy them first
+    split = pc.split_pattern(column if whole else column.take(indices(rows)), '"')
     tokens = split.flatten()
     offsets = numbers(split.offsets).astype(np.int64)
-    first, count = offsets[:-1] - offsets[0], np.diff(offsets)
-    if len(rows) == 0:
-        return None, tokens
-    rows = rows[(count[rows] >= 3) & (count[rows] % 2 == 1)]  # at least one string, every quote closed
-    gap_row, gap = expand((count[rows] + 1) // 2)  # pieces 0, 2, ..., count - 1 lie between strings
+    at = rows if whole else np.arange(len(rows))
+    first, count = (offsets[:-1] - offsets[0])[at], np.diff(offsets)[at]
+    ok = (count >= 3) & (count % 2 == 1)  # at least one string, every quote closed
+    rows, first, count = rows[ok], first[ok], count[ok]
+    gap_row, gap = expand((count + 1) // 2)  # pieces 0, 2, ..., count - 1 lie between strings
     local = 2 * gap
-    kind = np.where(local == 0, 0, np.where(local == count[rows][gap_row] - 1, 2, 1))  # [ , ]
-    gaps = tokens.take(indices(first[rows][gap_row] + local))
+    kind = np.where(local == 0, 0, np.where(local == count[gap_row] - 1, 2, 1))  # [ , ]
+    gaps = tokens.take(indices(first[gap_row] + local))
     ok_gap = to_bools(pc.equal(pc.utf8_trim(gaps, " "), _GAPS.take(indices(kind))))
-    bad = np.zeros(len(rows), dtype=bool)
-    bad[gap_row[~ok_gap]] = True
-    rows = rows[~bad]
-    n = len(rows)
-    start = first[rows] + 1
-    return Lists(rows, tokens, start, (count[rows] - 1) // 2, np.full(n, 2, dtype=np.int64)), tokens
+    keep = np.ones(len(rows), dtype=bool)
+    keep[gap_row[~ok_gap]] = False
+    steps = np.full(int(keep.sum()), 2, dtype=np.int64)
+    return Lists(rows[keep], tokens, first[keep] + 1, (count[keep] - 1) // 2, steps), tokens
 
 
 def _parse_escaped(column: pa.Array, rows: np.ndarray, base: int) -> Lists | None:
@@ -156,7 +157,8 @@ def _parse_part(column: pa.Array, rows: np.ndarray, parts: list[tuple[np.ndarray
 def _parse(column: pa.Array, rows: np.ndarray) -> pa.ListArray | None:
     """`rows` of `column` as `list<string>`, or None when Arrow refuses the document they make."""
     try:
-        document = pc.binary_join_element_wise(_OPEN, column.take(indices(rows)), _CLOSE, _NOTHING)
+        values = column if len(rows) == len(column) else column.take(indices(rows))
+        document = pc.binary_join_element_wise(_OPEN, values, _CLOSE, _NOTHING)
     except pa.ArrowException:  # past 32-bit offsets
         return None
     offsets, data = text_bytes(document)

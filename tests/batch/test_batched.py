@@ -1,0 +1,90 @@
+"""`prefdata.batched`: which splits take the batch lane, and the reader thread under it."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+
+import pyarrow.parquet as pq
+import pytest
+from lane_support import lane, write_parquet
+
+import prefdata
+from prefdata import ConvertOptions, batched
+from prefdata.errors import SourceError
+from prefdata.layouts import builtin_spec
+from prefdata.sources import open_source
+from prefdata.transforms.pairs import RowConverter
+
+
+def _split_and_converter(path, layout="arena-human-preference", options=None):
+    src = open_source(path)
+    return src.splits["train"], RowConverter(builtin_spec(layout), options or ConvertOptions(), src.columns)
+
+
+def _arena(tmp_path, n=20):
+    rows = [
+        {
+            "model_a": "m",
+            "model_b": "n",
+            "prompt": json.dumps([f"q{i}"]),
+            "response_a": json.dumps([f"a{i}"]),
+            "response_b": json.dumps([f"b{i}"]),
+            "winner_model_a": 1,
+            "winner_model_b": 0,
+            "winner_tie": 0,
+        }
+        for i in range(n)
+    ]
+    return write_parquet(rows, "int", tmp_path / "arena.parquet")
+
+
+def test_which_splits_take_the_lane(tmp_path, monkeypatch):
+    source = _arena(tmp_path)
+    split, converter = _split_and_converter(source)
+    assert batched.plan_for(split, converter) is not None
+    standard = RowConverter(builtin_spec("arena-human-preference"), ConvertOptions(format="standard"), [])
+    assert batched.plan_for(split, standard) is None  # text output is the row path's
+    jsonl = tmp_path / "arena.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in pq.read_table(source).to_pylist()))
+    assert batched.plan_for(*_split_and_converter(jsonl)) is None  # JSON Lines rows are Python already
+    monkeypatch.setenv("PREFDATA_BATCH", "0")
+    assert batched.plan_for(split, converter) is None
+
+
+def test_other_layouts_convert_row_by_row(hh_sample, tmp_path):
+    split, converter = _split_and_converter(hh_sample, "hh-rlhf")
+    assert batched.plan_for(split, converter) is None
+
+
+def test_prefetched_yields_everything_in_order():
+    with batched.prefetched(iter(range(100)), 3) as items:
+        assert list(items) == list(range(100))
+
+
+def test_a_read_error_is_raised_where_the_item_was_due():
+    def reading():
+        yield 1
+        yield 2
+        raise SourceError("cannot read parquet file (truncated)", where="x.parquet")
+
+    got = []
+    with pytest.raises(SourceError, match="truncated"), batched.prefetched(reading(), 2) as items:
+        got.extend(items)
+    assert got == [1, 2]
+
+
+def test_a_consumer_that_stops_stops_the_reader():
+    before = threading.active_count()
+    with batched.prefetched(itertools.count(), 2) as items:
+        assert next(items) == 0
+    assert threading.active_count() == before  # joined: no reader left behind
+
+
+def test_a_lane_conversion_leaves_no_thread_behind(tmp_path):
+    source = _arena(tmp_path, 200)
+    before = threading.active_count()
+    with lane(True, workers=2, flush_rows=16):
+        prefdata.convert(source, tmp_path / "out")
+    assert threading.active_count() == before
