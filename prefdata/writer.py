@@ -303,12 +303,19 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _file_digest(path: Path) -> str:
-    """xxh3-128 of the file's bytes: a fingerprint, not a security check, so the fast hash."""
-    digest = xxhash.xxh3_128()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
+    """xxh3-128 of the file's bytes: a fingerprint, not a security check, so the fast hash.
+
+    Read into one reused buffer: a memory map would count the whole file in the process's
+    resident memory, and new buffers per read would fault in fresh pages."""
+    digest, buffer = xxhash.xxh3_128(), bytearray(_DIGEST_BUFFER)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as handle:
+        while size := handle.readinto(buffer):
+            digest.update(view[:size])
     return digest.hexdigest()
+
+
+_DIGEST_BUFFER = 4 << 20
 
 
 def _fsync_tree(root: Path) -> None:

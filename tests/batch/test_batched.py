@@ -88,3 +88,21 @@ def test_a_lane_conversion_leaves_no_thread_behind(tmp_path):
     with lane(True, workers=2, flush_rows=16):
         prefdata.convert(source, tmp_path / "out")
     assert threading.active_count() == before
+
+
+def test_in_memory_conversion_takes_the_lane_too(tmp_path):
+    """Nothing written: the lane's tables and rejects reach the `DatasetDict` and the result as the row path's."""
+    rows = pq.read_table(_arena(tmp_path, 50)).to_pylist()
+    for i in range(0, 50, 7):
+        rows[i]["winner_tie"], rows[i]["winner_model_a"] = 1, 0
+    rows[3]["response_b"] = json.dumps([" "])
+    source = write_parquet(rows, "int", tmp_path / "mixed.parquet")
+    results = []
+    for enabled in (False, True):
+        with lane(enabled, workers=2, flush_rows=16):
+            results.append(prefdata.convert(source))
+    by_rows, by_lane = results
+    assert by_lane.dataset["train"].to_list() == by_rows.dataset["train"].to_list()
+    assert by_lane.rejects == by_rows.rejects
+    assert [r.reason for r in by_lane.rejects][:2] == ["tie", "empty_response"]
+    assert by_lane.manifest.splits == by_rows.manifest.splits
