@@ -8,7 +8,7 @@ import threading
 
 import pyarrow.parquet as pq
 import pytest
-from lane_support import lane, write_parquet
+from lane_support import files, lane, write_parquet
 
 import prefdata
 from prefdata import ConvertOptions, batched
@@ -106,3 +106,21 @@ def test_in_memory_conversion_takes_the_lane_too(tmp_path):
     assert by_lane.rejects == by_rows.rejects
     assert [r.reason for r in by_lane.rejects][:2] == ["tie", "empty_response"]
     assert by_lane.manifest.splits == by_rows.manifest.splits
+
+
+def test_files_of_a_split_without_some_columns(tmp_path):
+    """A shard lacking the tie column (or holding a turn list as another type) converts row by row."""
+    rows = pq.read_table(_arena(tmp_path, 30)).to_pylist()
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    write_parquet(rows[:15], "int", folder / "train-0.parquet")
+    pq.write_table(
+        pq.read_table(folder / "train-0.parquet").drop_columns(["winner_tie"]), folder / "train-1.parquet"
+    )
+    outputs = []
+    for enabled in (False, True):
+        with lane(enabled, workers=0, flush_rows=8):
+            prefdata.convert(folder, tmp_path / str(enabled))
+        outputs.append(files(tmp_path / str(enabled)))
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[1]["prefdata.json"])["splits"]["train"]["rows_out"] == 30

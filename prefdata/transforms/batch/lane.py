@@ -89,8 +89,10 @@ class BatchPlan:
         """Convert the rows of `batch`, which are input rows `first`, `first + 1`, ... of `src`."""
         converter, n = self.converter, batch.num_rows
         everything = np.arange(n)
-        signal = signals.decide(converter.spec.preference, batch)
-        if signal is None or any(batch.column(c).type not in _TEXT_TYPES for c in self.columns):
+        names = set(batch.schema.names)
+        texts = all(c in names and batch.schema.field(c).type in _TEXT_TYPES for c in self.columns)
+        signal = signals.decide(converter.spec.preference, batch) if texts else None
+        if signal is None:  # a column this batch lacks (files of a split differ) or holds in another type
             return self.row_path(batch, first, src, everything)
         tied = (signal.tie != signals.NO_TIE) & ~signal.defer
         ties = converter.options.ties
@@ -100,14 +102,7 @@ class BatchPlan:
         turns = read_turns([batch.column(c) for c in self.columns], ~signal.defer & ~dropped_tie)
         if turns is None:
             return self.row_path(batch, first, src, everything)
-        cut = 0
-        head = BatchOutput(None)
-        if converter.shape is None:
-            # no row written yet: the rows before the first clean one go first, as one may set the shape
-            cut = int(turns.rows[0]) if len(turns.rows) else n
-            head = self.row_path(batch, first, src, everything[:cut])
-            if converter.shape is None and cut < n:
-                converter.shape = self.shape
+        cut, head = self._head(batch, first, src, turns)
         if cut == n or converter.shape != self.shape:
             return join_outputs([head, self.row_path(batch, first, src, everything[cut:])])
         built = np.zeros(n, dtype=bool)
@@ -118,6 +113,20 @@ class BatchPlan:
         out.rows_in, out.rows_out = n - cut, out.rows_out + len(turns.rows)
         _add_ties(out, signal, dropped_tie & (everything >= cut), first, src.name)
         return join_outputs([head, out]) if cut else out
+
+    def _head(
+        self, batch: pa.RecordBatch, first: int, src: SplitSource, turns: Turns
+    ) -> tuple[int, BatchOutput]:
+        """With no row written yet, the rows before the first clean one convert first, on the row path:
+        one of them may set the split's shape. Returns where the lane takes over, and their output."""
+        converter = self.converter
+        if converter.shape is not None:
+            return 0, BatchOutput(None)
+        cut = int(turns.rows[0]) if len(turns.rows) else batch.num_rows
+        head = self.row_path(batch, first, src, np.arange(cut))
+        if converter.shape is None and cut < batch.num_rows:
+            converter.shape = self.shape
+        return cut, head
 
     def row_path(self, batch: pa.RecordBatch, first: int, src: SplitSource, rows: np.ndarray) -> BatchOutput:
         """Convert `rows` of `batch` one by one on the row path (its table holds their output only)."""

@@ -37,7 +37,11 @@ class Signal:
 
 
 def decide(pref: Preference, batch: pa.RecordBatch) -> Signal | None:
-    """The signal of every row of `batch`, or None when this encoding or a column type is not covered."""
+    """The signal of every row of `batch`, or None when this encoding or a column type is not covered,
+    or the batch lacks a column it reads."""
+    needed = [*pref.columns, *pref.tie_columns] if isinstance(pref, OneHot) else [getattr(pref, "column", "")]
+    if not set(needed) <= set(batch.schema.names):
+        return None
     if isinstance(pref, OneHot):
         return _one_hot(pref, batch)
     if isinstance(pref, Label):
