@@ -30,6 +30,7 @@ lint:
 
 bench:
 	$(BIN)/python benchmarks/bench_convert.py --rows 55000 550000 --repeat 3 --out bench-out/
+	$(BIN)/python benchmarks/bench_convert.py --rows 55000 550000 --repeat 3 --escapes --out bench-out/
 	$(BIN)/python benchmarks/bench_train.py --repeat 2
 	$(BIN)/python benchmarks/bench_validate.py
 
