@@ -18,13 +18,13 @@ import contextlib
 import os
 import queue
 import threading
-from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 
+from prefdata.parallel import in_order, progress_bar
 from prefdata.sources.source import aligned_batches
 from prefdata.transforms.batch.lane import BatchOutput, BatchPlan, join_outputs
 from prefdata.transforms.fields import columns_read
@@ -46,28 +46,40 @@ def plan_for(src: SplitSource, converter: RowConverter) -> BatchPlan | None:
     return BatchPlan.for_converter(converter)
 
 
-def convert_batched(src: SplitSource, plan: BatchPlan, sink: Sink, bar: object, workers: int) -> Tally:
+def convert_batched(src: SplitSource, plan: BatchPlan, sink: Sink, progress: bool, workers: int) -> Tally:
     """Convert `src` chunk by chunk with `plan`; tables, rejects and counts as the row path gives them."""
     from prefdata.convert import FLUSH_ROWS, Tally
 
     assert src.read_arrow is not None
-    total = Tally()
+    total, bar = Tally(), progress_bar(src, progress)
     chunks = aligned_batches(src.read_arrow(FLUSH_ROWS, columns_read(plan.converter.spec)), FLUSH_ROWS)
-    for chunk in chunks:  # in this thread until the split's shape is known
-        _write(_convert_chunk(plan, src, chunk), total, sink, src.name, bar)
-        if plan.converter.shape is not None:
-            break
-    if workers <= 1:
-        for chunk in chunks:
+    try:
+        for chunk in chunks:  # all of them with one worker; else until the split's shape is known
             _write(_convert_chunk(plan, src, chunk), total, sink, src.name, bar)
-        return total
+            if workers > 1 and plan.converter.shape is not None:
+                break
+        if workers > 1:
+            with contextlib.closing(_on_threads(plan, src, chunks, workers)) as outputs:  # threads end here
+                for output in outputs:
+                    _write(output, total, sink, src.name, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return total
+
+
+def _on_threads(
+    plan: BatchPlan, src: SplitSource, chunks: Iterator[Chunk], workers: int
+) -> Generator[BatchOutput, None, None]:
+    """The outputs of the remaining chunks, in order: read ahead by a reader thread, converted on
+    `workers` threads, at most `workers + 1` in flight."""
     with (
         ThreadPoolExecutor(workers, thread_name_prefix="prefdata-batch") as pool,
         prefetched(chunks, workers) as read,
     ):
-        for output in _in_order(pool, plan, src, read, workers + 1):
-            _write(output, total, sink, src.name, bar)
-    return total
+        submitted = ((chunk, pool.submit(_convert_chunk, plan, src, chunk)) for chunk in read)
+        for _, output in in_order(submitted, workers + 1):
+            yield output
 
 
 @contextlib.contextmanager
@@ -123,19 +135,6 @@ def _convert_chunk(plan: BatchPlan, src: SplitSource, chunk: Chunk) -> BatchOutp
         outputs.append(plan.convert(piece, first, src))
         first += piece.num_rows
     return join_outputs(outputs)
-
-
-def _in_order(
-    pool: ThreadPoolExecutor, plan: BatchPlan, src: SplitSource, chunks: Iterator[Chunk], window: int
-) -> Iterator[BatchOutput]:
-    """Outputs in chunk order, with at most `window` chunks in flight (memory stays flat)."""
-    pending: deque[Future[BatchOutput]] = deque()
-    for chunk in chunks:
-        pending.append(pool.submit(_convert_chunk, plan, src, chunk))
-        if len(pending) >= window:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
 
 
 def _write(output: BatchOutput, total: Tally, sink: Sink, split: str, bar: object) -> None:

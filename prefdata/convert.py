@@ -199,15 +199,9 @@ def _convert_split(src: SplitSource, converter: RowConverter, sink: Sink, progre
     from prefdata import batched, parallel
 
     plan = batched.plan_for(src, converter)
-    workers = parallel.workers_for(src, converter) if plan is None else parallel.configured_workers()
     if plan is not None:
-        bar = parallel.progress_bar(src, progress)
-        try:
-            tally = batched.convert_batched(src, plan, sink, bar, workers)
-        finally:
-            if bar is not None:
-                bar.close()
-    elif workers > 1:
+        tally = batched.convert_batched(src, plan, sink, progress, parallel.configured_workers())
+    elif (workers := parallel.workers_for(src, converter)) > 1:
         tally = parallel.convert_parallel(src, converter, sink, progress, workers)
     else:
         tally = convert_units(_units(src, converter, progress), converter, src, sink.write, sink.reject)

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 
@@ -59,6 +59,8 @@ SCRATCH_ROOM = 4 << 30  # free bytes /dev/shm needs to hold the chunks in flight
 SCRATCH_PREFIX = "prefdata-chunks-"
 # (first input row, Arrow files of its rows for a worker, the same rows here for a re-run)
 Chunk = tuple[int, list[str], list[pa.RecordBatch]]
+T = TypeVar("T")
+R = TypeVar("R")
 
 # The split being converted, set before the workers fork (they inherit it, nothing is pickled).
 _JOB: tuple[RowConverter, SplitSource, str] | None = None
@@ -116,7 +118,8 @@ def convert_parallel(
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
         chunks = _chunks(src, columns_read(converter.spec), FLUSH_ROWS * CHUNK_FLUSHES, scratch)
-        for (first, _, pieces), result in _in_order(pool, chunks, 2 * workers):
+        submitted = ((chunk, pool.submit(_run_chunk, chunk[0], chunk[1])) for chunk in chunks)
+        for (first, _, pieces), result in in_order(submitted, 2 * workers):
             if result.shape is not None and split_shape is not None and result.shape != split_shape:
                 result = convert_chunk(converter, src, first, pieces, split_shape, None)
             _raise_error(result)
@@ -177,19 +180,18 @@ def _run_chunk(first: int, paths: list[str]) -> ChunkResult:
     return convert_chunk(converter, src, first, tables, None, scratch)
 
 
-def _in_order(
-    pool: ProcessPoolExecutor, chunks: Iterator[Chunk], window: int
-) -> Iterator[tuple[Chunk, ChunkResult]]:
-    """Results in chunk order, with at most `window` chunks read ahead (memory stays flat)."""
-    pending: deque[tuple[Chunk, Future[ChunkResult]]] = deque()
-    for chunk in chunks:
-        pending.append((chunk, pool.submit(_run_chunk, chunk[0], chunk[1])))
+def in_order(submitted: Iterator[tuple[T, Future[R]]], window: int) -> Iterator[tuple[T, R]]:
+    """(item, result) in the order of `submitted`, a lazy stream of (item, its future): at most
+    `window` items are drawn (submitted) ahead of the one whose result is due, so memory stays flat."""
+    pending: deque[tuple[T, Future[R]]] = deque()
+    for entry in submitted:
+        pending.append(entry)
         if len(pending) >= window:
-            done, future = pending.popleft()
-            yield done, future.result()
+            item, future = pending.popleft()
+            yield item, future.result()
     while pending:
-        done, future = pending.popleft()
-        yield done, future.result()
+        item, future = pending.popleft()
+        yield item, future.result()
 
 
 def _chunks(src: SplitSource, columns: list[str] | None, size: int, scratch: str) -> Iterator[Chunk]:

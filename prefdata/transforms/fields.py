@@ -70,9 +70,9 @@ def columns_read(spec: LayoutSpec) -> list[str] | None:
     """The top-level columns converting under `spec` reads (a reader may skip the others).
 
     None (read every column) for message trees, which read whole rows, and for any
-    encoding not listed in `_signal_paths`.
+    encoding not listed in `signal_paths`.
     """
-    signal = _signal_paths(spec.preference)
+    signal = signal_paths(spec.preference)
     if signal is None or spec.responses is None:
         return None
     resp = spec.responses
@@ -83,7 +83,7 @@ def columns_read(spec: LayoutSpec) -> list[str] | None:
     return sorted({path.split(".")[0] for path in paths if path})
 
 
-def _signal_paths(pref: Preference) -> list[str] | None:
+def signal_paths(pref: Preference) -> list[str] | None:
     """The paths a preference encoding reads (fields of list items included: harmless extras)."""
     if isinstance(pref, Paired):
         return list(pref.scores)

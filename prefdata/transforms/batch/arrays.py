@@ -66,6 +66,16 @@ def numbers(array: pa.Array) -> np.ndarray:
     return np.frombuffer(array.buffers()[1], dtype=dtype)[array.offset : array.offset + len(array)]
 
 
+def text_bytes(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (one more than rows) and the value bytes of a string array, as numpy views."""
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[
+        column.offset : column.offset + len(column) + 1
+    ]
+    data = column.buffers()[2]
+    values = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, dtype=np.uint8)
+    return offsets, values
+
+
 def texts(values: list[str]) -> pa.Array:
     """A string array of Python texts."""
     built = build_column(values)

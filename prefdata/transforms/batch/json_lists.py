@@ -32,12 +32,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from prefdata.transforms.batch.arrays import indices, numbers, text_scalar, texts, to_bools, valid
+from prefdata.transforms.batch.arrays import indices, numbers, text_bytes, text_scalar, texts, to_bools, valid
 from prefdata.transforms.batch.ranges import expand
 
 MIN_PART = 64  # rows below which a failing JSON document is not cut again: its rows are left out
 _BLOCK = 1 << 26  # JSON reader block size: one 4,096-row batch of long turns fits in one block
-_QUOTE, _BACKSLASH, _CONTROL_END = 0x22, 0x5C, 0x20
+_BACKSLASH, _CONTROL_END = 0x5C, 0x20
 _SCHEMA = pa.schema([("v", pa.list_(pa.string()))])
 _GAPS = texts(["[", ",", "]"])
 _OPEN, _CLOSE, _NOTHING = (text_scalar(t) for t in ('{"v":', "}\n", ""))
@@ -73,16 +73,6 @@ def decode(column: pa.Array, rows: np.ndarray) -> Lists:
     order = np.argsort(merged[0], kind="stable")
     rows_out, start, length, step = (m[order] for m in merged)
     return Lists(rows_out, pool, start, length, step)
-
-
-def text_bytes(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The offsets (one more than rows) and the value bytes of a string array, as numpy views."""
-    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[
-        column.offset : column.offset + len(column) + 1
-    ]
-    data = column.buffers()[2]
-    values = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, dtype=np.uint8)
-    return offsets, values
 
 
 def _escaped_rows(column: pa.Array) -> np.ndarray:
@@ -133,8 +123,7 @@ def _parse_escaped(column: pa.Array, rows: np.ndarray, base: int) -> Lists | Non
     lists = pa.concat_arrays([lst for _, lst in parts])
     not_null = valid(lists)  # JSON `null`: left to the row path
     offsets = numbers(lists.offsets).astype(np.int64)
-    length = np.diff(offsets).astype(np.int64)
-    start = (offsets[:-1] - offsets[0]).astype(np.int64) + base
+    length, start = np.diff(offsets), offsets[:-1] - offsets[0] + base
     keep = np.flatnonzero(not_null)
     ones = np.ones(len(keep), dtype=np.int64)
     return Lists(rows_out[keep], lists.flatten(), start[keep], length[keep], ones)

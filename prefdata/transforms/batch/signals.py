@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from prefdata.records.spec import Label, OneHot, Preference
 from prefdata.transforms.batch.arrays import int_scalar, text_scalar, texts, to_bools
+from prefdata.transforms.fields import signal_paths
 
 NO_TIE = -1
 
@@ -39,8 +40,7 @@ class Signal:
 def decide(pref: Preference, batch: pa.RecordBatch) -> Signal | None:
     """The signal of every row of `batch`, or None when this encoding or a column type is not covered,
     or the batch lacks a column it reads."""
-    needed = [*pref.columns, *pref.tie_columns] if isinstance(pref, OneHot) else [getattr(pref, "column", "")]
-    if not set(needed) <= set(batch.schema.names):
+    if not set(signal_paths(pref) or []) <= set(batch.schema.names):
         return None
     if isinstance(pref, OneHot):
         return _one_hot(pref, batch)

@@ -15,8 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from prefdata.transforms.batch.arrays import indices, to_bools, valid
-from prefdata.transforms.batch.json_lists import Lists, decode, text_bytes
+from prefdata.transforms.batch.arrays import indices, text_bytes, to_bools, valid
+from prefdata.transforms.batch.json_lists import Lists, decode
 from prefdata.transforms.batch.ranges import expand
 
 # Every character for which `str.isspace()` is true (a test checks the list against Python's).
