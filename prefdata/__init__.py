@@ -16,10 +16,13 @@ from prefdata.errors import (
     SourceError,
     SpecError,
 )
+from prefdata.infer import AmbiguousLayoutError
 from prefdata.layouts import builtin_specs, load_spec
+from prefdata.mix import Recipe, mix
 from prefdata.records import ConvertOptions, DetectionResult, LayoutSpec, Manifest, Reject
 
 __all__ = [
+    "AmbiguousLayoutError",
     "ConvertOptions",
     "ConvertResult",
     "DetectionError",
@@ -28,6 +31,7 @@ __all__ = [
     "Manifest",
     "OutputError",
     "PrefdataError",
+    "Recipe",
     "Reject",
     "RowError",
     "SourceError",
@@ -37,4 +41,5 @@ __all__ = [
     "convert",
     "detect",
     "load_spec",
+    "mix",
 ]

@@ -21,15 +21,20 @@ import pyarrow as pa
 from prefdata._version import __version__
 from prefdata.detect import detect_layout
 from prefdata.errors import RowError, SpecError
+from prefdata.infer.guard import check_inferred_split
 from prefdata.layouts import builtin_spec, builtin_specs, load_spec
 from prefdata.records.manifest import DetectionResult, Manifest, Reject, SplitReport
+from prefdata.records.mix import MixManifest
 from prefdata.records.options import ConvertOptions
 from prefdata.records.spec import Index, LayoutSpec
 from prefdata.sinks import DiskSink, MemorySink, Sink
 from prefdata.sources import Source, SplitSource, open_source
+from prefdata.sources.jsonlines import FlawedRow
+from prefdata.spec_columns import check_spec_columns
 from prefdata.tables import rows_to_table
 from prefdata.transforms.drops import Drop
 from prefdata.transforms.fields import columns_read
+from prefdata.transforms.notes import conversion_notes
 from prefdata.transforms.pairs import RowConverter
 
 FLUSH_ROWS = 4096  # input rows per Arrow batch written (fewer when rows are dropped)
@@ -39,7 +44,7 @@ FLUSH_ROWS = 4096  # input rows per Arrow batch written (fewer when rows are dro
 class ConvertResult:
     """What `convert` returns: the canonical data, the manifest, and every dropped row."""
 
-    manifest: Manifest
+    manifest: Manifest | MixManifest  # a mixture's manifest for `prefdata.mix`
     in_memory: Any = None  # the DatasetDict when nothing was written
     kept_rejects: list[Reject] = field(default_factory=list)
     out_dir: Path | None = None
@@ -79,11 +84,13 @@ def _detect(src: Source, sample_size: int = 200) -> DetectionResult:
 
 
 def resolve_spec(
-    spec: LayoutSpec | str | Path | None, src: Source
+    spec: LayoutSpec | DetectionResult | str | Path | None, src: Source
 ) -> tuple[LayoutSpec, DetectionResult | None]:
     """The spec to apply: given (object, file or built-in name) or detected."""
     if isinstance(spec, LayoutSpec):
         return spec, None
+    if isinstance(spec, DetectionResult):  # what `detect` returned, inferred or built-in
+        return (spec.inference.spec if spec.inference else builtin_spec(spec.layout)), spec
     if spec is not None:
         path = Path(spec)
         return (
@@ -92,7 +99,7 @@ def resolve_spec(
             else builtin_spec(str(spec))
         ), None
     found = _detect(src)
-    return builtin_spec(found.layout), found
+    return (found.inference.spec if found.inference else builtin_spec(found.layout)), found
 
 
 def check_columns(spec: LayoutSpec, src: Source) -> None:
@@ -147,7 +154,7 @@ def convert(
     source: Any,
     out_dir: str | Path | None = None,
     *,
-    spec: LayoutSpec | str | Path | None = None,
+    spec: LayoutSpec | DetectionResult | str | Path | None = None,
     options: ConvertOptions | None = None,
     split: str | None = None,
     subset: str | None = None,
@@ -166,6 +173,7 @@ def convert(
     layout, detection = resolve_spec(spec, src)
     check_columns(layout, src)
     check_options(layout, options)
+    check_spec_columns(layout, src, options)
     manifest = Manifest(
         prefdata_version=__version__,
         source=src.description,
@@ -177,12 +185,15 @@ def convert(
         format="",
         prompt="",
     )
-    sink = DiskSink(out_dir, overwrite) if out_dir is not None else MemorySink()
+    sink = DiskSink(out_dir, overwrite, src.paths) if out_dir is not None else MemorySink()
     with sink:
         for name, split_src in src.splits.items():
             manifest.splits[name] = _convert_split(
                 split_src, RowConverter(layout, options, src.columns), sink, progress
             )
+            if detection is not None and detection.inference is not None:
+                check_inferred_split(name, manifest.splits[name], detection.inference)
+        manifest.notes += conversion_notes(layout, options, src.columns, manifest.splits)
         _describe_output(manifest, sink.schema)
         dataset = sink.finish(manifest)
     return ConvertResult(manifest=manifest, in_memory=dataset, kept_rejects=sink.rejects, out_dir=sink.path)
@@ -282,6 +293,9 @@ def convert_unit(
     except RowError as exc:
         exc.where = f"{src.origin}, split {src.name}, {exc.where}"
         raise
+    if getattr(converter.spec.preference, "structure", None) == "flat":
+        for out in produced:  # built from several input rows (a whole tree): name them all
+            out["source_rows"] = sorted(indices)
     tally.rows_out += len(produced)
     return produced
 
@@ -298,22 +312,30 @@ def _units(
     if getattr(converter.spec.preference, "structure", None) != "flat":
         # only the columns the spec reads: the others are never decoded or turned into Python
         for index, row in _rows(src, progress, columns_read(converter.spec)):
-            yield [index], row, index
+            yield [index], _flaw(row) or row, index
         return
     from prefdata.transforms.message_tree import assemble_flat
 
     rows = [row for _, row in _rows(src, progress)]
     in_tree: set[int] = set()
-    for tree, indices in assemble_flat(rows):
+    for tree, indices in assemble_flat([{} if _flaw(row) else row for row in rows]):
         in_tree.update(indices)
         yield indices, tree, indices[0]
     for index in (i for i in range(len(rows)) if i not in in_tree):
         row = rows[index]
+        if flaw := _flaw(row):  # a flawed row is in no tree: its own problem, not an orphan
+            yield [index], flaw, index
+            continue
         detail = (
             f"parent {row.get('parent_id')!r} of message {row.get('message_id')!r} "
             "is not reachable from a root message in this split"
         )
         yield [index], Drop("orphan_message", detail), index
+
+
+def _flaw(row: dict[str, Any]) -> Drop | None:
+    """Why a row the reader flagged (a repeated JSON key) cannot be used; None for a sound row."""
+    return Drop(row.reason, row.detail) if isinstance(row, FlawedRow) else None
 
 
 def _rows(
@@ -337,7 +359,8 @@ def _rows(
 
 def _describe_output(manifest: Manifest, schema: pa.Schema | None) -> None:
     if schema is None:
-        manifest.format, manifest.prompt = "conversational", manifest.options.prompt
+        # no row was written: the output has no shape to describe, and guessing one would be false
+        manifest.format, manifest.prompt = "unknown", "unknown"
         return
     manifest.columns = schema.names
     manifest.prompt = "explicit" if "prompt" in schema.names else "implicit"

@@ -1,4 +1,8 @@
-"""Choosing a layout spec from a source's columns and sampled values, and saying why."""
+"""Choosing a layout spec from a source's columns and sampled values, and saying why.
+
+Built-in specs are scored first and win wherever one matches; only when none does is a spec
+inferred (`prefdata.infer`), or the source refused as ambiguous or as holding no pairs.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from prefdata.errors import DetectionError
+from prefdata.infer import infer_layout
 from prefdata.records.manifest import DetectionResult, LayoutScore
 from prefdata.records.spec import LayoutSpec, ValueCheck
 from prefdata.transforms.fields import get_path
@@ -80,14 +84,22 @@ def _run_check(check: ValueCheck, sample: Sequence[dict[str, Any]]) -> tuple[boo
 def detect_layout(
     columns: Sequence[str], sample: Sequence[dict[str, Any]], specs: Sequence[LayoutSpec]
 ) -> DetectionResult:
-    """The best-fitting spec, with the runner-up and the evidence; refuses non-preference data."""
+    """The best-fitting spec, with the runner-up and the evidence; else an inferred spec.
+
+    Refuses non-preference data and data whose layout is ambiguous (see `prefdata.infer`).
+    """
     scores = sorted((score_spec(s, columns, sample) for s in specs), key=lambda s: -s.score)
     best = scores[0] if scores else None
     if best is None or best.score <= 0:
-        raise DetectionError(
-            _refusal(columns, scores),
-            where="detect",
-            fix="describe the layout in a spec file and pass --spec FILE",
+        inference = infer_layout(columns, sample, scores)
+        reason = "inferred: " + "; ".join(f"{d.part}: {d.choice}" for d in inference.decisions)
+        return DetectionResult(
+            layout="inferred",
+            runner_up=None,
+            scores=scores,
+            columns=list(columns),
+            reason=reason,
+            inference=inference,
         )
     rest = scores[1:]
     runner = next((s for s in rest if s.score > 0), None) or max(
@@ -96,21 +108,4 @@ def detect_layout(
     reason = f"{best.name}: " + "; ".join(best.matched)
     return DetectionResult(
         layout=best.name, runner_up=runner, scores=scores, columns=list(columns), reason=reason
-    )
-
-
-def _refusal(columns: Sequence[str], scores: Sequence[LayoutScore]) -> str:
-    cols = set(columns)
-    found = ", ".join(f"`{c}`" for c in columns) or "no columns"
-    if "messages" in cols and not {"chosen", "rejected"} & cols:
-        kind = "this looks like SFT conversation data (a `messages` column) with no preference signal"
-    elif {"prompt", "completion"} <= cols and not {"chosen", "rejected"} & cols:
-        kind = "this looks like prompt/completion (SFT) data: one response per prompt, nothing to compare"
-    else:
-        kind = "no known preference layout matches"
-    near = max(scores, key=lambda s: len(s.matched) - len(s.failed), default=None)
-    hint = f"; nearest layout `{near.name}` failed: {'; '.join(near.failed[:3])}" if near else ""
-    return (
-        f"not preference data: {kind}. Found columns {found}; expected two or more responses "
-        f"to one prompt and a preference signal (e.g. `chosen`/`rejected`){hint}"
     )

@@ -36,3 +36,7 @@ class RowError(PrefdataError):
 
 class OutputError(PrefdataError):
     """The output folder cannot be written."""
+
+
+class PrefdataWarning(UserWarning):
+    """Something the user should know that did not stop the work (the CLI prints `warning: ...`)."""

@@ -3,7 +3,9 @@ cleanup after a crash, and OS errors turned into messages that say what to do.
 
 Staging lives beside the output (`.<name>.prefdata-staging-<pid>`), on the same filesystem, so
 publishing it is one atomic rename; a staging folder whose process is gone is removed by the
-next run. `--overwrite` replaces only a folder holding a real prefdata manifest.
+next run. `--overwrite` replaces only a folder holding a real prefdata manifest, and never one
+that holds (or lies inside) an input of the same run. An old output that cannot be removed
+after the new one is in place is named in a `PrefdataWarning`, and removed by a later run.
 """
 
 from __future__ import annotations
@@ -13,9 +15,14 @@ import json
 import os
 import re
 import shutil
+import stat
+import sys
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from prefdata.errors import OutputError
+from prefdata.errors import OutputError, PrefdataWarning
 
 MANIFEST_FILE = "prefdata.json"
 
@@ -24,7 +31,10 @@ _STAGING = re.compile(r"^\.(?P<name>.+)\.prefdata-(?:staging|old)-(?P<pid>\d+)$"
 
 
 def remove_stale_staging(out_dir: Path) -> list[Path]:
-    """Remove staging (and moved-aside) folders of `out_dir` left by processes that are gone."""
+    """Remove staging (and moved-aside) folders of `out_dir` left by processes that are gone.
+
+    A folder that cannot be removed (files of another user, a busy network file) is named in a
+    `PrefdataWarning`; the next run tries again."""
     removed: list[Path] = []
     if not out_dir.parent.is_dir():
         return removed
@@ -33,9 +43,38 @@ def remove_stale_staging(out_dir: Path) -> list[Path]:
         if match and match["name"] == out_dir.name and not _pid_alive(int(match["pid"])):
             if "-old-" in entry.name and not out_dir.exists():
                 continue  # the only copy of a previous output: never delete it
-            shutil.rmtree(entry, ignore_errors=True)
-            removed.append(entry)
+            if remove_tree(entry):
+                removed.append(entry)
+            else:
+                warn_left(entry, "a folder left by an earlier run")
     return removed
+
+
+def remove_tree(path: Path) -> bool:
+    """Remove the folder `path`, also where a folder inside it is read-only; True when it is gone."""
+
+    def retry_writable(func: Callable[..., Any], name: str, _exc: Any) -> None:
+        parent = os.path.dirname(name)
+        try:  # rmtree never follows links: `parent` is a real folder inside `path`
+            os.chmod(parent, stat.S_IMODE(os.lstat(parent).st_mode) | stat.S_IRWXU)
+            func(name)
+        except OSError:
+            pass  # reported by the caller, which sees the folder still there
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=retry_writable)
+    else:
+        shutil.rmtree(path, onerror=retry_writable)
+    return not os.path.lexists(path)
+
+
+def warn_left(path: Path, what: str) -> None:
+    """Say that `path` could not be removed (a `PrefdataWarning`; the CLI prints it)."""
+    warnings.warn(
+        f"could not fully remove {what}: {path}; a later run tries again, or delete it yourself",
+        PrefdataWarning,
+        stacklevel=3,
+    )
 
 
 def _pid_alive(pid: int) -> bool:
@@ -50,8 +89,9 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def check_target(out_dir: Path, overwrite: bool) -> None:
-    """Refuse a symlink, a file, an existing folder without `overwrite`, or one prefdata did not write."""
+def check_target(out_dir: Path, overwrite: bool, inputs: Sequence[Path] = ()) -> None:
+    """Refuse a symlink, a file, an existing folder without `overwrite`, one prefdata did not write,
+    or one that holds, is, or lies inside one of `inputs` (the run's input files and folders)."""
     if out_dir.is_symlink():
         raise OutputError("output path is a symlink", where=str(out_dir), fix="pass the real folder path")
     if not out_dir.exists():
@@ -60,6 +100,7 @@ def check_target(out_dir: Path, overwrite: bool) -> None:
         raise OutputError(
             "output path exists and is not a folder", where=str(out_dir), fix="choose another path"
         )
+    check_inputs_outside(out_dir, inputs)
     if not overwrite:
         raise OutputError(
             "output folder already exists", where=str(out_dir), fix="pass --overwrite to replace it"
@@ -70,6 +111,28 @@ def check_target(out_dir: Path, overwrite: bool) -> None:
             where=str(out_dir),
             fix="choose another path; prefdata only overwrites folders it wrote",
         )
+
+
+def check_inputs_outside(out_dir: Path, inputs: Sequence[Path]) -> None:
+    """Refuse an existing output folder that holds, is, or lies inside an input (links resolved):
+    replacing it would delete the input, or mix the old output into what is read."""
+    real_out = out_dir.resolve()
+    for path in inputs:
+        real = Path(path).resolve()
+        named = f"{path} (a link to {real})" if real != Path(path).absolute() else str(path)
+        if real == real_out or real_out in real.parents:
+            where = "is" if real == real_out else "lies inside"
+            raise OutputError(
+                f"the input {named} {where} the output folder, which would be replaced",
+                where=str(out_dir),
+                fix="move the input out of the output folder, or write to another folder",
+            )
+        if real in real_out.parents:
+            raise OutputError(
+                f"the output folder lies inside the input folder {named}, so its old contents would be read",
+                where=str(out_dir),
+                fix="write to a folder outside the input folder",
+            )
 
 
 def _written_by_prefdata(manifest: Path) -> bool:

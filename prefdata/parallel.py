@@ -7,16 +7,18 @@ stored row count of at least `MIN_ROWS`, its layout converts each row alone (not
 message table), it has no `chat_template_kwargs` (their accepted types follow earlier rows),
 and the platform is Linux (workers are forked).
 
-How: this process reads the split's record batches (only the columns the spec reads) and
-cuts them into chunks of `CHUNK_FLUSHES * FLUSH_ROWS` rows, so every chunk starts where the
+How: this process reads the split's record batches (only the columns the spec reads) and cuts
+them into chunks of `CHUNK_FLUSHES * FLUSH_ROWS` rows, so every chunk starts where the
 sequential loop starts a new table. Chunks travel as Arrow files in a scratch folder (in
-/dev/shm when it has room; removed at the end, and by the next run when a run is killed): a
-worker memory-maps them, where pickles through a pipe would copy every byte several times.
-A worker turns its chunk into the same row dicts, converts them with its own copy of the
-converter, and sends back its tables (as Arrow files beside the chunk), the rejects, the
-counts and the pair drops. This process takes the results in chunk order and writes them as
-the sequential loop would: the output folder is byte-identical, and an error (`--ties error`
-naming its row) is raised here as the sequential loop raises it.
+/dev/shm when it has room; removed at the end, by the workers when this process is killed, and
+by the next run when it was killed before any worker started): a worker memory-maps them, where
+pickles through a pipe would copy every byte several times. A worker turns its chunk into the
+same row dicts, converts them with its own copy of the converter, and sends back its tables (as
+Arrow files beside the chunk), the rejects, the counts and the pair drops. This process takes
+the results in chunk order and writes them as the sequential loop would: the output folder is
+byte-identical, and an error (`--ties error` naming its row) is raised here as the sequential
+loop raises it. Workers die with this process (`prefdata.parent_death`); on an error or an
+interrupt here they are terminated at once.
 
 One state spans chunks: every row of a split must have the first output row's shape. A worker
 starts with no shape; when a chunk's first shape is not the split's, that chunk is converted
@@ -41,6 +43,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pyarrow as pa
 
 from prefdata.errors import PrefdataError
+from prefdata.parent_death import die_with_parent, interrupts_held
 from prefdata.sources.files import batch_rows
 from prefdata.sources.source import aligned_batches
 from prefdata.transforms.fields import columns_read
@@ -115,8 +118,14 @@ def convert_parallel(
     bar = progress_bar(src, progress)
     scratch = _make_scratch()
     _JOB = (converter, src, scratch)
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    # workers die with this process, whatever kills it; if it dies, they remove what it leaves
+    guard = (os.getpid(), [scratch, *sink.transient_paths()])
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent, initargs=guard
+    )
     try:
+        with interrupts_held():
+            pool.submit(int)  # forks every worker now, with no interrupt raised in the middle
         chunks = _chunks(src, columns_read(converter.spec), FLUSH_ROWS * CHUNK_FLUSHES, scratch)
         submitted = ((chunk, pool.submit(_run_chunk, chunk[0], chunk[1])) for chunk in chunks)
         for (first, _, pieces), result in in_order(submitted, 2 * workers):
@@ -127,6 +136,9 @@ def convert_parallel(
             _merge(result, total, converter, sink, src.name)
             if bar is not None:
                 bar.update(result.tally.rows_in if result.tally else 0)
+    except BaseException:
+        _stop_workers(pool)  # an error or an interrupt: chunks under way are not waited for
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _JOB = None
@@ -135,6 +147,13 @@ def convert_parallel(
             bar.close()
     converter.shape = split_shape
     return total
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's worker processes (their chunks are discarded; the pool is then broken)."""
+    # `_processes` is private, but the only handle on the pool's workers; stable since Python 3.2
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 def convert_chunk(

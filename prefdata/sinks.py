@@ -6,6 +6,7 @@ others; the memory sink also keeps the rejects, the disk sink streams them to `r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,10 @@ class Sink:
     def finish(self, manifest: Manifest) -> Any:
         raise NotImplementedError
 
+    def transient_paths(self) -> list[str]:
+        """Folders holding unfinished output, for helpers to remove if this process dies first."""
+        return []
+
 
 class MemorySink(Sink):
     def __init__(self) -> None:
@@ -71,11 +76,12 @@ class MemorySink(Sink):
 
 
 class DiskSink(Sink):
-    def __init__(self, out_dir: str | Path, overwrite: bool) -> None:
+    def __init__(self, out_dir: str | Path, overwrite: bool, inputs: Sequence[Path] = ()) -> None:
+        """`inputs`: the files and folders being read (an output holding one is never replaced)."""
         super().__init__()
         from prefdata.writer import CanonicalWriter
 
-        self.writer = CanonicalWriter(out_dir, overwrite=overwrite)
+        self.writer = CanonicalWriter(out_dir, overwrite=overwrite, inputs=inputs)
         self.path = Path(out_dir)
         self.pending_empty: list[str] = []
 
@@ -85,6 +91,9 @@ class DiskSink(Sink):
 
     def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
         self.writer.__exit__(exc_type, None, None)  # aborts unless committed: nothing half-written
+
+    def transient_paths(self) -> list[str]:
+        return [str(self.writer.staging)]
 
     def reject(self, reject: dict[str, Any]) -> None:
         self.writer.add_reject(reject)  # streamed to rejects.jsonl, not kept in memory

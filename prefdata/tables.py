@@ -15,6 +15,7 @@ FIXED_TYPES = {
     "tie": pa.bool_(),
     "tools": pa.string(),
     "source_row": pa.int64(),
+    "source_rows": pa.list_(pa.int64()),
 }
 
 

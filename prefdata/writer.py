@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -37,6 +38,8 @@ from prefdata.output_target import (
     make_parent,
     output_os_error,
     remove_stale_staging,
+    remove_tree,
+    warn_left,
 )
 from prefdata.tables import features_of
 
@@ -62,10 +65,18 @@ class CanonicalWriter:
     Leaving the `with` block without a commit (an exception included) removes the staging folder.
     """
 
-    def __init__(self, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+    def __init__(
+        self,
+        out_dir: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        inputs: Sequence[str | os.PathLike[str]] = (),
+    ) -> None:
+        """`inputs`: the files and folders being read, which an overwritten output must not hold."""
         self.out_dir = Path(os.path.abspath(out_dir))
         self.overwrite = overwrite
-        check_target(self.out_dir, overwrite)
+        self.inputs = [Path(path) for path in inputs]
+        check_target(self.out_dir, overwrite, self.inputs)
         make_parent(self.out_dir.parent)
         remove_stale_staging(self.out_dir)
         self.staging = self.out_dir.parent / f".{self.out_dir.name}.prefdata-staging-{os.getpid()}"
@@ -116,7 +127,7 @@ class CanonicalWriter:
             raise OutputError("nothing to commit: no split was written", where=str(self.out_dir))
         try:
             self._finish_staging(manifest_json)
-            check_target(self.out_dir, self.overwrite)  # it may have appeared since we started
+            check_target(self.out_dir, self.overwrite, self.inputs)  # it may have appeared since we started
             self._replace_target()
         except OSError as exc:
             self.abort()  # a failed commit cannot be retried: leave nothing behind
@@ -173,8 +184,8 @@ class CanonicalWriter:
                 os.rename(aside, self.out_dir)
             raise OutputError(f"cannot move the output into place ({exc})", where=str(self.out_dir)) from None
         _fsync_path(self.out_dir.parent)
-        if had_old:
-            shutil.rmtree(aside, ignore_errors=True)
+        if had_old and not remove_tree(aside):  # the new output is in place: say what is left
+            warn_left(aside, "the replaced output")
 
 
 class _SplitWriter:

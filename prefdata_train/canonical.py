@@ -13,7 +13,9 @@ TRL's four shapes:
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,12 +26,19 @@ from prefdata.errors import SourceError
 
 PAIR_COLUMNS = ("prompt", "chosen", "rejected")
 EVAL_SPLITS = ("test", "validation")
+MANIFEST = "prefdata.json"
 
 
 def load_canonical(data_dir: str | os.PathLike[str]) -> DatasetDict:
     """Load a canonical folder; a folder holding a single `Dataset` becomes split `train`."""
     path = Path(data_dir)
     fix = "pass the output folder of `prefdata convert`"
+    if path.is_file():
+        raise SourceError(
+            "is a file; prefdata-train reads a folder written by `prefdata convert`",
+            where=str(path),
+            fix=f"convert it first: {convert_command(path)}, then pass that folder",
+        )
     if not path.is_dir():
         raise SourceError("data folder does not exist", where=str(path), fix=fix)
     try:
@@ -38,7 +47,54 @@ def load_canonical(data_dir: str | os.PathLike[str]) -> DatasetDict:
         raise SourceError(
             f"not a dataset saved with `save_to_disk` ({exc})", where=str(path), fix=fix
         ) from None
+    except OSError as exc:  # a data file cut short or damaged: Arrow cannot map it
+        raise SourceError(
+            f"cannot read the dataset, a data file is damaged or incomplete ({exc})",
+            where=str(path),
+            fix="convert the source again with `prefdata convert ... --overwrite`",
+        ) from None
     return data if isinstance(data, DatasetDict) else DatasetDict({"train": data})
+
+
+def convert_command(source: Path) -> str:
+    """The `prefdata convert` command that turns the raw file `source` into a folder here."""
+    target = f"{source.name.split('.')[0] or 'data'}-converted"
+    return f"prefdata convert {shlex.quote(str(source))} {shlex.quote(target)}"
+
+
+def training_splits(data_dir: str | os.PathLike[str]) -> tuple[str, Dataset, str | None, Dataset | None]:
+    """`(train name, train split, held-out name, held-out split)` of a canonical folder.
+
+    The train split is `train`, or the folder's only split; the held-out one is `test`, else
+    `validation`, else none. An empty train split is an error that says why it is empty.
+    """
+    data = load_canonical(data_dir)
+    # A folder of one split (a single converted file) trains on it, whatever its name.
+    train_name = next(iter(data)) if len(data) == 1 else "train"
+    train = select_split(data, train_name, str(data_dir))
+    pair_shape(train, f"{data_dir} [{train_name}]")
+    if len(train) == 0:
+        raise SourceError(
+            f"split `{train_name}` has no pairs to train on{_conversion_drops(data_dir, train_name)}",
+            where=str(data_dir),
+            fix="rejects.jsonl beside the data gives each dropped row's reason; "
+            "training needs at least one pair with a preference",
+        )
+    eval_name = eval_split_name(data)
+    if eval_name is None or eval_name == train_name:
+        return train_name, train, None, None
+    return train_name, train, eval_name, data[eval_name]
+
+
+def _conversion_drops(data_dir: str | os.PathLike[str], split: str) -> str:
+    """`; prefdata convert dropped all N rows (reason: n)` from the manifest, or '' without one."""
+    try:
+        info = json.loads((Path(data_dir) / MANIFEST).read_text(encoding="utf-8"))["splits"][split]
+        reasons = ", ".join(f"{reason}: {n}" for reason, n in info["dropped"].items())
+        total = sum(info["dropped"].values())
+        return f"; `prefdata convert` dropped {total} of its {info['rows_in']} input rows ({reasons})"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return ""
 
 
 def select_split(data: DatasetDict, name: str, where: str) -> Dataset:
@@ -88,16 +144,16 @@ def pair_shape(dataset: Dataset, where: str) -> str:
     return "standard" if kinds["chosen"] == "text" else "conversational"
 
 
-def _strings(value: Any) -> Iterator[str]:
+def strings_of(value: Any) -> Iterator[str]:
     """Every string inside a value: a text, or the contents of messages and tool calls."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _strings(item)
+            yield from strings_of(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _strings(item)
+            yield from strings_of(item)
 
 
 def pair_texts(data: DatasetDict) -> Iterator[str]:
@@ -106,4 +162,4 @@ def pair_texts(data: DatasetDict) -> Iterator[str]:
         for name in PAIR_COLUMNS:
             if name in split.column_names:
                 for value in split[name]:
-                    yield from _strings(value)
+                    yield from strings_of(value)

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from prefdata_train.evaluation import EvaluationReport
 
 FIT_OWN_OPTIONS = {"model", "output_dir", "config", "config_file", "resume", "data_dir"}
-DEFAULT_PLOT = "reward-distribution.png"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -49,10 +48,11 @@ DATA_DIR = click.argument("data_dir", type=click.Path(path_type=Path))
 def fit_cmd(ctx, data_dir, model, output_dir, config_file, resume, **fields) -> None:
     """Train a reward model on the `train` split of DATA_DIR (evaluating on `test`/`validation`)."""
     from prefdata_train.config_file import build_config
-    from prefdata_train.fit import check_model_source, fit
+    from prefdata_train.fit import check_model_source, check_output_dir, fit
     from prefdata_train.validation_gate import check_data
 
     with user_errors():
+        check_output_dir(output_dir)  # before anything slow is loaded
         problems = check_data(data_dir)
         if problems:
             click.echo(problems, err=True)
@@ -68,7 +68,12 @@ def fit_cmd(ctx, data_dir, model, output_dir, config_file, resume, **fields) -> 
         click.echo(f"note: {note}", err=True)
     if result.resumed_from:
         click.echo(f"resumed from {result.resumed_from}")
-    click.echo(f"trained {result.global_step} steps on {result.train_rows} pairs")
+    dropped = sum(result.dropped.values())
+    reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(result.dropped.items()))
+    click.echo(
+        f"trained {result.global_step} steps on {result.train_rows} pairs"
+        + (f" ({dropped} dropped before training: {reasons})" if dropped else "")
+    )
     for key in ("train_loss", "eval_loss", "eval_accuracy"):
         if key in result.final_metrics:
             click.echo(f"  {key:<14} {result.final_metrics[key]:.4f}")
@@ -108,16 +113,14 @@ def _print_report(report: EvaluationReport) -> None:
 @click.option(
     "--plot",
     type=click.Path(path_type=Path),
-    default=DEFAULT_PLOT,
-    show_default=True,
-    help="PNG of chosen and rejected reward histograms.",
+    help="PNG of chosen and rejected reward histograms  [default: MODEL/reward-distribution.png]",
 )
 @click.option("--no-plot", is_flag=True, help="Do not write the plot.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
 @click.option("--max-length", type=click.IntRange(min=1), help="Truncate pairs to this many tokens.")
 def evaluate_cmd(model, data_dir, split, by, as_json, plot, no_plot, batch_size, max_length) -> None:
     """Pairwise accuracy of the reward model MODEL on a split of DATA_DIR."""
-    from prefdata_train.evaluation import evaluate
+    from prefdata_train.evaluation import default_plot_path, evaluate
 
     with user_errors():
         report = evaluate(
@@ -127,7 +130,8 @@ def evaluate_cmd(model, data_dir, split, by, as_json, plot, no_plot, batch_size,
             by=by,
             batch_size=batch_size,
             max_length=max_length,
-            plot=None if no_plot else plot,
+            plot=None if no_plot else plot or default_plot_path(model),
+            progress=sys.stderr.isatty(),
         )
     if as_json:
         click.echo(report.model_dump_json(indent=2))
@@ -142,7 +146,8 @@ def evaluate_cmd(model, data_dir, split, by, as_json, plot, no_plot, batch_size,
 @click.option("--split", "splits", multiple=True, help="Split to score (repeat for several)  [default: all]")
 @click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
 @click.option("--max-length", type=click.IntRange(min=1), help="Truncate pairs to this many tokens.")
-def score_cmd(model, data_dir, out, splits, batch_size, max_length) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists (a file, or a folder of scores).")
+def score_cmd(model, data_dir, out, splits, batch_size, max_length, overwrite) -> None:
     """Write the reward of every chosen and rejected response of DATA_DIR to OUT.
 
     OUT ending in .jsonl or .parquet gives that file; anything else a save_to_disk folder.
@@ -151,7 +156,14 @@ def score_cmd(model, data_dir, out, splits, batch_size, max_length) -> None:
 
     with user_errors():
         result = score_folder(
-            model, data_dir, out, splits=splits, batch_size=batch_size, max_length=max_length
+            model,
+            data_dir,
+            out,
+            splits=splits,
+            batch_size=batch_size,
+            max_length=max_length,
+            overwrite=overwrite,
+            progress=sys.stderr.isatty(),
         )
     counts = ", ".join(f"{name}: {n}" for name, n in result.rows.items())
     click.echo(f"scored {sum(result.rows.values())} pairs ({counts}) -> {result.path} [{result.format}]")

@@ -21,7 +21,9 @@ def demo_cmd(out_dir: Path, overwrite: bool, seed: int) -> None:
 
     with user_errors():
         result = run_demo(out_dir, echo=click.echo, overwrite=overwrite, seed=seed)
-    reached = result.heldout_accuracy >= result.target_accuracy
-    click.echo(f"every artefact is in {out_dir}" + ("" if reached else " (accuracy below target)"))
+    reached = result.reached
+    click.echo(
+        f"every artefact is in {out_dir}" + ("" if reached else " (accuracy below target or baseline)")
+    )
     if not reached:
         raise SystemExit(1)

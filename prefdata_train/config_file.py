@@ -1,4 +1,4 @@
-"""Reading a `--config` YAML file into `RewardConfig` keyword arguments.
+"""Reading a `--config` YAML (or JSON) file into `RewardConfig` keyword arguments.
 
 The file is a flat mapping of config field names to values, for example::
 
@@ -18,9 +18,8 @@ import typing
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from prefdata.errors import PrefdataError
+from prefdata.plain_files import load_plain_file
 from prefdata_train.config_fields import FieldSpec, NoneType, config_fields, union_members
 
 
@@ -98,15 +97,18 @@ def check_config_values(raw: dict[str, Any], config_cls: type) -> dict[str, Any]
     return values
 
 
+# a config is a page of `field: value` lines: far larger is not a config
+MAX_CONFIG_BYTES = 1 << 20
+MAX_CONFIG_VALUES = 100_000
+
+
 def read_config_file(path: str | Path, config_cls: type) -> dict[str, Any]:
-    """Load a YAML config file and return its checked keyword arguments for `config_cls`."""
+    """Load a YAML (or `.json`) config file and return its checked keyword arguments for `config_cls`."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigFileError("config file not found", where=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise ConfigFileError(f"not valid YAML: {exc}", where=str(path)) from None
+    # bounded, safe, and a key given twice is an error (the parser would keep the last one)
+    raw = load_plain_file(
+        path, ConfigFileError, what="config file", max_bytes=MAX_CONFIG_BYTES, max_values=MAX_CONFIG_VALUES
+    )
     if raw is None:
         return {}
     if not isinstance(raw, dict):

@@ -12,6 +12,9 @@ on the held-out split. Every artefact stays in the output folder:
 | `model/`                     | the reward model, model card, metrics, plot      |
 | `reward-distribution.png`    | held-out rewards, chosen vs rejected            |
 | `demo.json`                  | the summary, with held-out accuracy             |
+
+The held-out accuracy is shown beside a trivial baseline, "the longer answer wins", on the same
+pairs: the demo passes when the model reaches its target and beats that baseline by a margin.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from prefdata.errors import OutputError, PrefdataError
 
@@ -36,10 +39,21 @@ class DemoResult(BaseModel):
     rows_out: int
     dropped: dict[str, int]
     validation_errors: int
+    validation_findings: dict[str, int] = Field(default_factory=dict, description="Finding code -> count.")
     train_steps: int
     heldout_pairs: int
     heldout_accuracy: float
+    baseline_accuracy: float = Field(description='"The longer answer wins" on the held-out pairs.')
     target_accuracy: float = 0.85
+    min_lead: float = Field(default=0.2, description="How far the model must beat the baseline.")
+
+    @property
+    def reached(self) -> bool:
+        """The model reached its target and learned more than the length of the answers."""
+        return (
+            self.heldout_accuracy >= self.target_accuracy
+            and self.heldout_accuracy - self.baseline_accuracy >= self.min_lead
+        )
 
 
 def prepare_out_dir(out_dir: Path, overwrite: bool) -> None:
@@ -76,7 +90,7 @@ def run_demo(
     echo("[2/6] converting it with layout auto-detection")
     converted = prefdata.convert(raw, out / "converted")
     echo(_indent(convert_summary(converted.manifest, str(out / "converted"))))
-    errors = _validate(out, echo)
+    errors, findings = _validate(out, echo)
     echo("[4/6] building a tiny Qwen3-style model and a BPE tokenizer trained on the data")
     model_dir = _tiny_model(out, seed)
     echo("[5/6] fitting the reward model")
@@ -85,7 +99,7 @@ def run_demo(
         f"      {fitted.global_step} steps; model, model card, metrics.json, training.png in {out / 'model'}"
     )
     echo("[6/6] evaluating on the held-out test split")
-    report = _evaluate(out)
+    report, baseline = _evaluate(out)
     summary = converted.manifest.summary()
     result = DemoResult(
         out_dir=str(out),
@@ -93,19 +107,23 @@ def run_demo(
         rows_out=summary["rows_out"],
         dropped=summary["dropped"],
         validation_errors=errors,
+        validation_findings=findings,
         train_steps=fitted.global_step,
         heldout_pairs=report.n_pairs,
         heldout_accuracy=report.accuracy,
+        baseline_accuracy=baseline,
     )
     (out / MARKER).write_text(result.model_dump_json(indent=2) + "\n")
     echo(
         f"held-out accuracy: {report.accuracy:.3f} on {report.n_pairs} pairs "
         f"(target {result.target_accuracy}); mean reward gap {report.mean_gap:.3f}"
     )
+    echo(f'baseline "the longer answer wins" on the same pairs: {baseline:.3f}')
     return result
 
 
-def _validate(out: Path, echo: Callable[[str], None]) -> int:
+def _validate(out: Path, echo: Callable[[str], None]) -> tuple[int, dict[str, int]]:
+    """Validate the converted data, show every finding, and return (errors, {code: count})."""
     from prefdata.validate import validate
 
     echo("[3/6] validating the converted dataset")
@@ -113,9 +131,11 @@ def _validate(out: Path, echo: Callable[[str], None]) -> int:
     (out / "validation.json").write_text(report.model_dump_json(indent=2) + "\n")
     errors = sum(1 for f in report.findings if f.severity == "error")
     echo(f"      {len(report.findings)} finding(s), {errors} at error severity; report in validation.json")
+    for finding in report.findings:
+        echo(f"        {finding.severity:<8} {finding.code:<28} {finding.count:>6}  {finding.title}")
     if errors:
         raise PrefdataError("the converted demo data failed validation", where=str(out / "validation.json"))
-    return errors
+    return errors, {f.code: f.count for f in report.findings}
 
 
 def _tiny_model(out: Path, seed: int) -> Path:
@@ -154,9 +174,12 @@ def _fit(out: Path, model_dir: Path, seed: int):
 
 
 def _evaluate(out: Path):
-    from prefdata_train.evaluation import evaluate
+    """The model's report on the test split, and the longer-answer baseline on the same pairs."""
+    from prefdata_train.canonical import load_canonical
+    from prefdata_train.evaluation import evaluate, longer_answer_accuracy
 
-    return evaluate(out / "model", out / "converted", split="test", plot=out / "reward-distribution.png")
+    report = evaluate(out / "model", out / "converted", split="test", plot=out / "reward-distribution.png")
+    return report, longer_answer_accuracy(load_canonical(out / "converted")["test"])
 
 
 def _indent(text: str) -> str:

@@ -17,11 +17,12 @@ from datasets import ClassLabel, Dataset, Value
 from pydantic import BaseModel, Field
 
 from prefdata.errors import PrefdataError
-from prefdata_train.canonical import eval_split_name, load_canonical, pair_shape, select_split
+from prefdata_train.canonical import eval_split_name, load_canonical, pair_shape, select_split, strings_of
 from prefdata_train.plots import plot_reward_distribution
 from prefdata_train.scoring import score_pairs
 
 MARGIN_BUCKETS = 4
+PLOT_FILE = "reward-distribution.png"
 
 
 class GroupAccuracy(BaseModel):
@@ -136,12 +137,47 @@ def evaluate_pairs(
     by: str | None = None,
     batch_size: int = 16,
     max_length: int | None = None,
+    progress: bool = False,
 ) -> EvaluationReport:
-    """Score every pair of `dataset` with `model` and report pairwise accuracy and reward gap."""
+    """Score every pair of `dataset` with `model` and report pairwise accuracy and reward gap.
+
+    With `progress`, a progress bar on stderr counts the responses scored.
+    """
     if by:
         check_group_column(dataset, by)  # before the slow part
-    chosen, rejected = score_pairs(model, tokenizer, dataset, batch_size=batch_size, max_length=max_length)
+    chosen, rejected = score_pairs(
+        model,
+        tokenizer,
+        dataset,
+        batch_size=batch_size,
+        max_length=max_length,
+        progress=progress,
+        desc="Evaluating",
+    )
     return summarize_rewards(chosen, rejected, dataset, by=by)
+
+
+def _text_length(value: Any) -> int:
+    """Characters of a response: its text, or the contents of its messages."""
+    return sum(len(text) for text in strings_of(value))
+
+
+def longer_answer_accuracy(dataset: Dataset) -> float:
+    """Accuracy of the trivial rule "the longer response is the chosen one" on `dataset`'s pairs.
+
+    A model should beat it by a margin: data where it scores high rewards length, not quality.
+    Equal lengths count as half right (a coin flip).
+    """
+    if len(dataset) == 0:
+        raise PrefdataError("no pairs to compare", fix="use a split that has rows")
+    chosen = np.array([_text_length(v) for v in dataset["chosen"]])
+    rejected = np.array([_text_length(v) for v in dataset["rejected"]])
+    return float(((chosen > rejected) + 0.5 * (chosen == rejected)).mean())
+
+
+def default_plot_path(model_path: str | Path) -> Path:
+    """Where `prefdata-train evaluate` draws the reward distribution unless told: beside the model."""
+    return Path(model_path) / PLOT_FILE
 
 
 def evaluate(
@@ -153,11 +189,13 @@ def evaluate(
     batch_size: int = 16,
     max_length: int | None = None,
     plot: str | Path | None = None,
+    progress: bool = False,
 ) -> EvaluationReport:
     """Evaluate the reward model at `model_path` on a split of a canonical folder.
 
     `split` defaults to `test`, else `validation`. When `plot` is given, a histogram of chosen
-    and rejected rewards is written there as PNG.
+    and rejected rewards is written there as PNG (`default_plot_path` is beside the model).
+    With `progress`, a progress bar on stderr counts the responses scored.
     """
     from prefdata_train.modeling import load_reward_model
 
@@ -174,7 +212,9 @@ def evaluate(
     if by:
         check_group_column(dataset, by)
     model, tokenizer = load_reward_model(model_path)
-    report = evaluate_pairs(model, tokenizer, dataset, by=by, batch_size=batch_size, max_length=max_length)
+    report = evaluate_pairs(
+        model, tokenizer, dataset, by=by, batch_size=batch_size, max_length=max_length, progress=progress
+    )
     report.split = split
     if plot:
         title = f"{Path(model_path).name} on {split}: accuracy {report.accuracy:.3f}, {report.n_pairs} pairs"

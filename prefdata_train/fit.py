@@ -8,14 +8,17 @@ the model card `README.md`, the checkpoints, `metrics.json` (the trainer's log h
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from prefdata.errors import PrefdataError
-from prefdata_train.canonical import eval_split_name, load_canonical, pair_shape, select_split
+from prefdata.errors import OutputError, PrefdataError
+from prefdata_train.canonical import training_splits
 from prefdata_train.plots import plot_training
 from prefdata_train.reward_config import RewardConfig
 
@@ -27,7 +30,10 @@ class FitResult(BaseModel):
     """What a training run produced, and where."""
 
     output_dir: str
-    train_rows: int
+    train_rows: int = Field(description="Pairs trained on, after the trainer's drops.")
+    dropped: dict[str, int] = Field(
+        default_factory=dict, description="Pairs of the train split the trainer dropped, by reason."
+    )
     eval_split: str | None = None
     eval_rows: int = 0
     global_step: int
@@ -109,19 +115,6 @@ def write_run_files(log_history: list[dict[str, Any]], output_dir: str | Path) -
     return metrics, plot_training(log_history, out / PLOT_FILE)
 
 
-def _load_splits(data_dir: str | Path) -> tuple[Any, str | None, Any]:
-    """The train split, and the held-out split's name and data (None when there is none)."""
-    data = load_canonical(data_dir)
-    # A folder of one split (a single converted file) trains on it, whatever its name.
-    train_name = next(iter(data)) if len(data) == 1 else "train"
-    train = select_split(data, train_name, str(data_dir))
-    pair_shape(train, f"{data_dir} [{train_name}]")
-    eval_name = eval_split_name(data)
-    if eval_name == train_name:
-        return train, None, None
-    return train, eval_name, (data[eval_name] if eval_name else None)
-
-
 def _make_trainer(trainer_cls: type, model: Any, config: RewardConfig, train: Any, eval_set: Any) -> Any:
     """Build the trainer; a model that transformers cannot find or read becomes a user error."""
     try:
@@ -135,18 +128,66 @@ def _make_trainer(trainer_cls: type, model: Any, config: RewardConfig, train: An
         ) from None
 
 
+def check_output_dir(output_dir: str | Path) -> None:
+    """Raise when `output_dir` (or a folder above it) exists as something other than a folder."""
+    path = Path(output_dir)
+    for target in (path, *path.parents):
+        if target.exists() or target.is_symlink():
+            if not target.is_dir():
+                raise OutputError(
+                    "output path exists and is not a folder"
+                    + ("" if target == path else f" (`{target}` is a file)"),
+                    where=str(path),
+                    fix="choose another path for --output-dir",
+                )
+            return
+
+
+@contextlib.contextmanager
+def removed_on_failure(output_dir: str | Path) -> Iterator[None]:
+    """Remove `output_dir` when the run fails, if this run created it and no checkpoint is in it.
+
+    A failure before training leaves no empty or half-filled folder behind; checkpoints of a run
+    that failed midway stay for `--resume`. A folder that existed before is left alone.
+    """
+    path = Path(output_dir)
+    existed = path.exists()
+    try:
+        yield
+    except Exception:
+        if not existed and path.is_dir() and not any(path.glob("checkpoint-*")):
+            shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
 def fit(
     data_dir: str | Path, model: Any, output_dir: str | Path, config: RewardConfig, resume: bool = False
 ) -> FitResult:
     """Train `model` (a path, Hub id or loaded model) on the `train` split of `data_dir`.
 
     The `test` (else `validation`) split, when present, is the trainer's eval set and is
-    evaluated once more after training. `config.output_dir` is set to `output_dir`.
+    evaluated once more after training. `config.output_dir` is set to `output_dir`. Unusable
+    data, model or output path raise a `PrefdataError` before anything is written; a folder
+    this run created is removed if the run fails before its first checkpoint.
     """
+    check_output_dir(output_dir)
+    _, train, eval_name, eval_set = training_splits(data_dir)
+    check_model_source(model)
+    with removed_on_failure(output_dir):
+        return _train(train, eval_name, eval_set, model, output_dir, config, resume)
+
+
+def _train(
+    train: Any,
+    eval_name: str | None,
+    eval_set: Any,
+    model: Any,
+    output_dir: str | Path,
+    config: RewardConfig,
+    resume: bool,
+) -> FitResult:
     from prefdata_train.reward_trainer import RewardTrainer
 
-    train, eval_name, eval_set = _load_splits(data_dir)
-    check_model_source(model)
     config.output_dir = str(output_dir)
     checkpoint = resume_checkpoint(output_dir, resume)
     notes = [f"no checkpoint in {output_dir}; training from the start"] if resume and not checkpoint else []
@@ -160,9 +201,10 @@ def fit(
     metrics, plot = write_run_files(history, output_dir)
     return FitResult(
         output_dir=str(output_dir),
-        train_rows=len(train),
+        train_rows=len(trainer.train_dataset),
+        dropped=dict(trainer.dropped_rows.get("train", {})),
         eval_split=eval_name,
-        eval_rows=len(eval_set) if eval_set is not None else 0,
+        eval_rows=len(trainer.eval_dataset) if eval_set is not None else 0,
         global_step=trainer.state.global_step,
         resumed_from=checkpoint,
         final_metrics=_final_metrics(history),

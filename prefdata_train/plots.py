@@ -72,7 +72,10 @@ def plot_reward_distribution(
     ax.legend()
     gap_ax = fig.add_subplot(1, 2, 2)
     gaps = np.asarray(chosen, dtype=float) - np.asarray(rejected, dtype=float)
-    gap_ax.hist(gaps, bins=int(np.clip(len(gaps) // 2, 1, 40)), color="tab:blue")
+    # The axis spans 0 (the line drawn there) and the gaps, so bins must span it too: bins over the
+    # gaps alone are slivers, invisible, when the gaps lie close together far from 0.
+    gap_bins = np.histogram_bin_edges(np.append(gaps, 0.0), bins=int(np.clip(len(gaps) // 2, 1, 40)))
+    gap_ax.hist(gaps, bins=gap_bins.tolist(), color="tab:blue")
     gap_ax.axvline(0.0, color="black", linewidth=1)
     gap_ax.set_xlabel("chosen - rejected")
     gap_ax.set_title("reward gap per pair")

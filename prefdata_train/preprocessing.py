@@ -30,6 +30,7 @@ from datasets import Dataset, IterableDataset
 
 from prefdata.errors import PrefdataError
 from prefdata.records.messages import strip_absent
+from prefdata_train.map_cache import map_kwargs
 from prefdata_train.truncation import DropCounter, common_prefix, limit_lengths, truncate_pair
 
 TOKENISED_COLUMNS = ("chosen_ids", "rejected_ids")
@@ -80,15 +81,16 @@ def tokenize_pairs(
         "eos_token": eos_token or tokenizer.eos_token,
         "with_prompt_length": with_prompt_length or max_length is not None,
     }
-    map_kwargs: dict[str, Any] = {"fn_kwargs": fn_kwargs, "batched": True}
+    kwargs: dict[str, Any] = {"fn_kwargs": fn_kwargs, "batched": True}
     if isinstance(dataset, Dataset):
         # Our own fingerprint: datasets cannot hash most tokenizers stably, and would then neither
         # reuse a cached result nor notice that the tokenizer or its template changed.
         fingerprint = tokenisation_fingerprint(
             dataset, tokenizer, fn_kwargs["eos_token"], fn_kwargs["with_prompt_length"]
         )
-        map_kwargs.update(num_proc=num_proc, desc="Tokenising preference pairs", new_fingerprint=fingerprint)
-    dataset = dataset.map(_tokenize_batch, **map_kwargs)
+        kwargs.update(num_proc=num_proc, desc="Tokenising preference pairs")
+        kwargs.update(map_kwargs(dataset, "tokenise", fingerprint=fingerprint))
+    dataset = dataset.map(_tokenize_batch, **kwargs)
     return _truncated(dataset, max_length, num_proc) if max_length else dataset
 
 
@@ -102,7 +104,7 @@ def _truncated(dataset, max_length: int, num_proc: int | None):
         return {"chosen_ids": chosen, "rejected_ids": rejected}
 
     kwargs = {"num_proc": num_proc} if isinstance(dataset, Dataset) else {}
-    return dataset.map(cut, **kwargs)
+    return dataset.map(cut, **kwargs, **map_kwargs(dataset, "truncate", max_length))
 
 
 def tokenisation_fingerprint(

@@ -135,6 +135,9 @@ class RewardConfig(TrainingArguments):
             self.activation_checkpointing = True
         if self.bf16 is None:
             self.bf16 = default_bf16(fp16=self.fp16, use_cpu=self.use_cpu)
+        if self.dataloader_pin_memory and (self.use_cpu or not _has_accelerator()):
+            # Pinned memory only speeds copies to an accelerator; without one torch warns each run.
+            self.dataloader_pin_memory = False
         if self.truncation_mode not in TRUNCATION_MODES:
             raise PrefdataError(
                 f"truncation_mode is {self.truncation_mode!r}",
@@ -161,3 +164,9 @@ def _gpu_supports_bf16() -> bool:
     import torch
 
     return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+
+def _has_accelerator() -> bool:
+    import torch
+
+    return torch.accelerator.is_available()

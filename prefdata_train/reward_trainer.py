@@ -22,7 +22,7 @@ from prefdata_train.packing import attention_implementation, supports_packing
 from prefdata_train.preprocessing import prepare_dataset
 from prefdata_train.reward_config import RewardConfig
 from prefdata_train.rewards import compute_packed_rewards, compute_rewards
-from prefdata_train.truncation import DropCounter
+from prefdata_train.truncation import DropCounter, no_pairs_left
 from prefdata_train.varlen_attention import VARLEN_ATTENTION
 
 logger = logging.getLogger(__name__)
@@ -116,6 +116,8 @@ class RewardTrainer(Trainer):
         dataset = prepare_dataset(dataset, tokenizer, args, counter)
         if isinstance(dataset, Dataset):
             self._warn_drops(name, counter)
+            if len(dataset) == 0:  # the sampler would fail later, saying nothing of why
+                raise no_pairs_left(name, counter, args.max_length)
         return dataset
 
     def _prepare_eval(self, eval_dataset: Any, tokenizer: Any, args: RewardConfig) -> Any:

@@ -8,10 +8,12 @@ and the reward is read at the last real token of each sequence as the attention 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
+from tqdm import tqdm
 
 from prefdata.errors import PrefdataError
 from prefdata_train.preprocessing import tokenize_pairs
@@ -29,9 +31,17 @@ def _pad_right(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.T
 
 
 def score_sequences(
-    model: Any, sequences: Sequence[Sequence[int]], *, pad_id: int, batch_size: int
+    model: Any,
+    sequences: Sequence[Sequence[int]],
+    *,
+    pad_id: int,
+    batch_size: int,
+    on_batch: Callable[[int], Any] | None = None,
 ) -> list[float]:
-    """Reward of each token sequence, in input order, computed in batches without gradients."""
+    """Reward of each token sequence, in input order, computed in batches without gradients.
+
+    `on_batch(n)` is called after each batch of `n` sequences (a progress bar's `update`).
+    """
     if batch_size < 1:
         raise PrefdataError(f"batch size is {batch_size}", fix="use a batch size of 1 or more")
     if any(len(seq) == 0 for seq in sequences):
@@ -47,17 +57,34 @@ def score_sequences(
             values, _ = compute_rewards(model, input_ids.to(device), mask.to(device))
             for i, value in zip(chunk, values.tolist(), strict=True):
                 rewards[i] = value
+            if on_batch is not None:
+                on_batch(len(chunk))
     return rewards
 
 
 def score_pairs(
-    model: Any, tokenizer: Any, dataset: Any, batch_size: int = 16, max_length: int | None = None
+    model: Any,
+    tokenizer: Any,
+    dataset: Any,
+    batch_size: int = 16,
+    max_length: int | None = None,
+    *,
+    progress: bool = False,
+    desc: str = "Scoring",
 ) -> tuple[list[float], list[float]]:
-    """Return `(chosen_rewards, rejected_rewards)`, one reward per row of `dataset` for each side."""
+    """Return `(chosen_rewards, rejected_rewards)`, one reward per row of `dataset` for each side.
+
+    With `progress`, a progress bar on stderr counts the responses scored.
+    """
     tokenized = tokenize_pairs(dataset, tokenizer, max_length=max_length)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     # The pad id only fills masked positions, which a causal model never attends to.
     pad_id = pad_id if pad_id is not None else 0
-    chosen = score_sequences(model, tokenized["chosen_ids"], pad_id=pad_id, batch_size=batch_size)
-    rejected = score_sequences(model, tokenized["rejected_ids"], pad_id=pad_id, batch_size=batch_size)
+    with tqdm(
+        total=2 * len(tokenized), desc=desc, unit="response", file=sys.stderr, disable=not progress
+    ) as bar:
+        chosen, rejected = (
+            score_sequences(model, tokenized[side], pad_id=pad_id, batch_size=batch_size, on_batch=bar.update)
+            for side in ("chosen_ids", "rejected_ids")
+        )
     return chosen, rejected

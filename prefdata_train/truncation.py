@@ -16,6 +16,9 @@ from typing import Any
 
 from datasets import Dataset, IterableDataset
 
+from prefdata.errors import PrefdataError
+from prefdata_train.map_cache import map_kwargs, select_rows
+
 TOO_LONG = "too_long"
 IDENTICAL = "identical_after_truncation"
 TIE = "tie"
@@ -23,6 +26,27 @@ TIE = "tie"
 
 class DropCounter(Counter):
     """Dropped rows of one dataset by reason. For a stream it fills up as the stream is read."""
+
+
+# How to keep pairs that a reason drops, for the error raised when none is left.
+KEEP_ADVICE = {
+    TOO_LONG: "raise max_length (--max-length) or truncate instead (--truncation-mode keep_end_of_prompt)",
+    IDENTICAL: "raise max_length (--max-length) so the answers still differ after truncation",
+    TIE: "ties carry no preference to learn from; add pairs with a winner (`prefdata convert --ties drop`)",
+}
+
+
+def no_pairs_left(name: str, counter: DropCounter, max_length: int | None) -> PrefdataError:
+    """The error for a dataset that has no pair left to train or evaluate on, saying why."""
+    dropped = sum(counter.values())
+    if not dropped:
+        return PrefdataError(f"the {name} dataset has no rows", fix="pass a dataset with at least one pair")
+    reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(counter.items()))
+    limit = f"; max_length is {max_length}" if TOO_LONG in counter or IDENTICAL in counter else ""
+    return PrefdataError(
+        f"no pairs left in the {name} dataset: all {dropped} were dropped ({reasons}{limit})",
+        fix="; ".join(KEEP_ADVICE[reason] for reason in sorted(counter) if reason in KEEP_ADVICE),
+    )
 
 
 def truncate_pair(
@@ -58,18 +82,23 @@ def limit_lengths(
     """Apply `mode` ("filter" or "keep_end_of_prompt") to pairs over `max_length`; count drops."""
     if max_length is not None and mode == "keep_end_of_prompt":
         dataset = dataset.map(
-            _truncate_row, fn_kwargs={"max_length": max_length}, **_kwargs(dataset, num_proc)
+            _truncate_row,
+            fn_kwargs={"max_length": max_length},
+            **_kwargs(dataset, num_proc),
+            **map_kwargs(dataset, "truncate", max_length),
         )
     truncated = max_length is not None and mode == "keep_end_of_prompt"
     if isinstance(dataset, IterableDataset):
         # A stream is read lazily: count as rows go by (one process reads it).
         return dataset.filter(lambda row: _keep(row, max_length, truncated, counter))
     reasons = dataset.map(
-        lambda row: {"_drop": _reason(row, max_length, truncated)}, **_kwargs(dataset, num_proc)
+        lambda row: {"_drop": _reason(row, max_length, truncated)},
+        remove_columns=dataset.column_names,  # only the reasons are read back
+        **_kwargs(dataset, num_proc),
+        **map_kwargs(dataset, "drop-reasons", max_length, truncated),
     )["_drop"]
     counter.update(r for r in reasons if r is not None)
-    keep = [i for i, r in enumerate(reasons) if r is None]
-    return dataset if len(keep) == len(dataset) else dataset.select(keep)
+    return select_rows(dataset, [i for i, r in enumerate(reasons) if r is None])
 
 
 def _truncate_row(row: dict[str, Any], max_length: int) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from prefdata.validate import validate
 from prefdata.validate.render_text import render_text
-from prefdata_train.canonical import load_canonical
+from prefdata_train.canonical import training_splits
 
 STOPPING_PREFIX = "structure."
 
@@ -19,9 +19,10 @@ STOPPING_PREFIX = "structure."
 def check_data(data_dir: str | Path) -> str:
     """The validation summary when `data_dir` has structure errors, else an empty string.
 
-    Unusable input (no folder, not a `save_to_disk` dataset) raises a `PrefdataError` instead.
+    Unusable input (no folder, not a `save_to_disk` dataset, no pairs in the train split) raises
+    a `PrefdataError` instead.
     """
-    load_canonical(data_dir)  # the trainer reads it this way; fail here with the same error
+    training_splits(data_dir)  # the trainer reads it this way; fail here with the same error
     report = validate(Path(data_dir))
     if not any(f.code.startswith(STOPPING_PREFIX) and f.severity == "error" for f in report.findings):
         return ""

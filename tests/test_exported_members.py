@@ -6,6 +6,7 @@ import prefdata.records
 
 def test_prefdata_exports():
     assert set(prefdata.__all__) == {
+        "AmbiguousLayoutError",
         "ConvertOptions",
         "ConvertResult",
         "DetectionError",
@@ -14,6 +15,7 @@ def test_prefdata_exports():
         "Manifest",
         "OutputError",
         "PrefdataError",
+        "Recipe",
         "Reject",
         "RowError",
         "SourceError",
@@ -23,6 +25,7 @@ def test_prefdata_exports():
         "convert",
         "detect",
         "load_spec",
+        "mix",
     }
     for name in prefdata.__all__:
         assert hasattr(prefdata, name), name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+from pathlib import Path
 
 import datasets
 import pytest
@@ -90,3 +91,55 @@ def test_reward_trainer_trains_on_converted_output(tmp_path, hh_slice, tiny_rewa
     result = trainer.train()
     assert result.global_step == 2
     assert any(not p.detach().equal(b) for p, b in zip(model.parameters(), before, strict=True))
+
+
+LAYOUT_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "layouts"
+OPTION_SETS = {
+    "defaults": {},
+    "margin": {"margin": True},
+    "margin-ties-keep": {"margin": True, "ties": "keep"},
+    "all-pairs-margin": {"pairing": "all-pairs", "margin": True},
+    "implicit": {"prompt": "implicit"},
+    "standard-margin": {"format": "standard", "margin": True},
+    "everything": {
+        "margin": True,
+        "ties": "keep",
+        "pairing": "all-pairs",
+        "prompt": "implicit",
+        "format": "standard",
+    },
+}
+
+
+@pytest.mark.parametrize("options", OPTION_SETS.values(), ids=OPTION_SETS.keys())
+@pytest.mark.parametrize(
+    "layout", ["hh", "helpsteer3-preference.jsonl", "ultrafeedback.jsonl", "trl-standard.jsonl"]
+)
+def test_every_option_combination_gives_data_trl_collates(
+    tmp_path, hh_slice, tiny_reward_model, layout, options
+):
+    """Each output goes through RewardTrainer's tokenisation and collator, every batch: a null margin
+    (`--margin` on a layout without strengths wrote one on every row) makes the collator raise."""
+    model, tokenizer = tiny_reward_model
+    source = hh_slice if layout == "hh" else LAYOUT_FIXTURES / layout
+    out = tmp_path / "canonical"
+    result = prefdata.convert(source, out, options=ConvertOptions(**options))
+    train = datasets.load_from_disk(str(out))["train"]
+    assert len(train) > 0
+    if "margin" in train.column_names:
+        assert None not in train["margin"]
+    config = trl.RewardConfig(
+        output_dir=str(tmp_path / "run"),
+        report_to="none",
+        use_cpu=True,
+        per_device_train_batch_size=4,
+        max_length=256,
+        disable_tqdm=True,
+    )
+    trainer = trl.RewardTrainer(model=model, args=config, train_dataset=train, processing_class=tokenizer)
+    batches = list(trainer.get_train_dataloader())
+    assert sum(len(b["margin"]) if "margin" in b else 0 for b in batches) == (
+        len(train) if "margin" in train.column_names else 0
+    )
+    if options.get("margin") and "margin" not in train.column_names:
+        assert any(note.startswith("--margin:") for note in result.manifest.notes)

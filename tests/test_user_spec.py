@@ -42,7 +42,7 @@ QA_ROWS = [
         "question": "Capital of Canada?",
         "answer_good": "Ottawa.",
         "answer_bad": "Toronto.",
-        "gap": None,
+        "gap": 0.5,  # a margin on every row: a null one drops the row (`no_margin`, tests/hardening)
     },
     {
         "persona": "",
@@ -94,8 +94,8 @@ def _jsonl(folder: Path, name: str, rows: list[dict]) -> Path:
 def test_paired_user_spec(tmp_path: Path) -> None:
     spec = _write(tmp_path, "qa.yaml", QA_SPEC)
     data = _jsonl(tmp_path, "qa.jsonl", QA_ROWS)
-    with pytest.raises(prefdata.DetectionError):
-        prefdata.detect(data)  # no built-in layout has these columns
+    # no built-in layout has these columns: the layout is inferred (issue 11), the spec still wins
+    assert prefdata.detect(data).layout == "inferred"
     result = prefdata.convert(data, spec=spec)
     assert result.manifest.layout == "qa-good-bad" and result.manifest.detection is None
     rows = result.dataset["train"]
@@ -108,7 +108,7 @@ def test_paired_user_spec(tmp_path: Path) -> None:
     assert rows[0]["rejected"] == [{"role": "assistant", "content": "Only beer."}]
     assert rows[0]["margin"] == 2.5
     assert rows[1]["prompt"] == [{"role": "user", "content": "Capital of Canada?"}]  # null persona: no system
-    assert rows[1]["margin"] is None
+    assert rows[1]["margin"] == 0.5
     assert [(r.source_row, r.reason) for r in result.rejects] == [(2, "empty_response")]
     assert result.manifest.spec == load_spec(spec)
 

@@ -189,6 +189,16 @@ def test_refuses_an_unwritable_parent(tmp_path, monkeypatch):
     assert list(locked.iterdir()) == []
 
 
+def test_refuses_to_replace_a_folder_holding_an_input(tmp_path):
+    out = _write_sample(tmp_path / "out")
+    source = out / "train" / "raw.jsonl"
+    source.write_text("{}")
+    for inputs in ([source], [out], [tmp_path]):  # inside it, it, holding it
+        with pytest.raises(OutputError, match="inside the|is the output"):
+            CanonicalWriter(out, overwrite=True, inputs=inputs)
+    assert source.read_text() == "{}" and _siblings(out) == ["out"]
+
+
 def test_overwrite_replaces_a_prefdata_folder(tmp_path):
     out = _write_sample(tmp_path / "out")
     with CanonicalWriter(out, overwrite=True) as writer:

@@ -1,18 +1,32 @@
 """The `prefdata` command: thin click wrappers that call the library and print.
 
-Exit status: 0 success, 1 problems found (validate), 2 unusable input or misuse.
+Exit status: 0 success, 1 problems found (validate) or interrupted (Ctrl-C), 2 unusable input or
+misuse, 143 stopped by SIGTERM (after the same clean-up as Ctrl-C).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from prefdata._version import __version__
-from prefdata.cli.convert import convert_cmd, detect_cmd
+from prefdata.cli._errors import terminate_as_interrupt
+from prefdata.cli.convert import convert_cmd
+from prefdata.cli.detect import detect_cmd
+from prefdata.cli.mix import mix_cmd
 from prefdata.cli.validate import validate_cmd
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; every command runs with SIGTERM handled as an interrupt."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with terminate_as_interrupt():
+            return super().invoke(ctx)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="prefdata")
 def main() -> None:
     """Detect, normalise and validate preference data."""
@@ -20,4 +34,5 @@ def main() -> None:
 
 main.add_command(convert_cmd)
 main.add_command(detect_cmd)
+main.add_command(mix_cmd)
 main.add_command(validate_cmd)

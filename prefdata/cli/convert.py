@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
 from prefdata.cli._errors import user_errors
 from prefdata.cli.options import model_options, pick
-from prefdata.cli.summary import convert_summary, detect_summary
+from prefdata.cli.summary import convert_summary
 from prefdata.records.options import ConvertOptions
 
 _source_options = [
-    click.option("--split", default=None, help="Convert only this split of the source."),
+    click.option("--split", default=None, help="Read only this split of the source."),
     click.option("--subset", default=None, help="Configuration (subset) of a Hub dataset."),
 ]
 
@@ -62,25 +61,3 @@ def convert_cmd(
         click.echo(result.manifest.model_dump_json(indent=2))
     else:
         click.echo(convert_summary(result.manifest, out_dir))
-
-
-@click.command("detect")
-@click.argument("source")
-@source_options
-@click.option("--json", "as_json", is_flag=True, help="Print the detection result as JSON.")
-@click.option(
-    "--print-spec", is_flag=True, help="Print the detected layout's spec as YAML, to edit and pass to --spec."
-)
-def detect_cmd(source: str, split: str | None, subset: str | None, as_json: bool, print_spec: bool) -> None:
-    """Detect the layout of SOURCE and explain the choice."""
-    from prefdata.convert import detect
-    from prefdata.layouts import builtin_spec, spec_to_yaml
-
-    with user_errors():
-        result = detect(source, split=split, subset=subset)
-    if print_spec:
-        sys.stdout.write(spec_to_yaml(builtin_spec(result.layout)))
-    elif as_json:
-        click.echo(result.model_dump_json(indent=2))
-    else:
-        click.echo(detect_summary(result))

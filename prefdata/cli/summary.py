@@ -27,6 +27,7 @@ def convert_summary(manifest: Manifest, out_dir: str | None) -> str:
             "pairs dropped from rows that gave other pairs: "
             + ", ".join(f"{r} {n:,}" for r, n in sorted(pair_drops.items()))
         )
+    lines += [f"note: {note}" for note in manifest.notes]
     if out_dir:
         lines.append(f"wrote {out_dir}" + (" (dropped rows listed in rejects.jsonl)" if dropped else ""))
     return "\n".join(lines)

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from prefdata.records.inference import Inference
 from prefdata.records.options import ConvertOptions
 from prefdata.records.spec import LayoutSpec
 
@@ -29,6 +30,9 @@ class DetectionResult(BaseModel):
     scores: list[LayoutScore]
     columns: list[str] = Field(description="The source's columns.")
     reason: str
+    inference: Inference | None = Field(
+        default=None, description="When no built-in spec matched (`layout: inferred`): the spec and evidence."
+    )
 
 
 class Reject(BaseModel):
@@ -39,6 +43,7 @@ class Reject(BaseModel):
     source_row: int
     reason: str
     detail: str = ""
+    source: str | None = Field(default=None, description="The mix source the row came from (`prefdata mix`).")
 
 
 class SplitReport(BaseModel):
@@ -65,11 +70,15 @@ class Manifest(BaseModel):
     spec: LayoutSpec
     options: ConvertOptions
     detection: DetectionResult | None = None
-    format: str = Field(description="`conversational` or `standard`.")
-    prompt: str = Field(description="`explicit` or `implicit`.")
+    format: str = Field(description="`conversational` or `standard`; `unknown` when no row was written.")
+    prompt: str = Field(description="`explicit` or `implicit`; `unknown` when no row was written.")
     columns: list[str] = Field(default_factory=list)
     splits: dict[str, SplitReport] = Field(default_factory=dict)
-    notes: list[str] = Field(default_factory=list, description="Warnings raised during conversion.")
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Warnings raised during conversion: an option that had no effect on this layout, "
+        "rows an option cost.",
+    )
 
     def summary(self) -> dict[str, Any]:
         """Totals over all splits."""

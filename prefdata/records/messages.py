@@ -9,6 +9,7 @@ A conversational column holds a list of messages:
 | `tool_calls`   | list of `ToolCall`   | assistant messages that call tools    |
 | `name`         | str                  | tool replies that name their function |
 | `tool_call_id` | str                  | tool replies that answer a call by id |
+| any other key  | str, number, bool    | kept from the source (`reasoning_content`, `weight`...) |
 
 Arrow stores one struct type per column, so a key that some message of a dataset has
 appears, as null, in every other message of that dataset. In canonical data *null means
@@ -44,9 +45,12 @@ class ToolCall(BaseModel):
 
 
 class Message(BaseModel):
-    """One chat message of a canonical conversational column."""
+    """One chat message of a canonical conversational column.
 
-    model_config = ConfigDict(extra="forbid")
+    Keys beyond these are the source's own (no key lost): text, numbers or booleans.
+    """
+
+    model_config = ConfigDict(extra="allow")
     role: Literal["system", "user", "assistant", "tool"]
     content: str | None = Field(description="Message text; null only when the message carries tool calls.")
     tool_calls: list[ToolCall] | None = None

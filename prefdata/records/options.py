@@ -42,3 +42,8 @@ class ConvertOptions(BaseModel):
     )
     empty: Action = Field(default="drop", description="Responses that are empty or null.")
     identical: Action = Field(default="drop", description="Pairs whose chosen and rejected are identical.")
+    labels: Literal["drop", "error"] = Field(
+        default="drop",
+        description="Preference labels outside the layout's domain (a strength of 7 on a -3..3 scale, a "
+        "chosen score below the rejected one): drop the row (counted as `label_out_of_domain`) or stop.",
+    )

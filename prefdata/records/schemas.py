@@ -4,6 +4,8 @@
 | --------------------------- | --------------------------------------- | ------------------------------- |
 | `layout-spec.schema.json`   | `prefdata.records.spec.LayoutSpec`      | spec files (`--spec my.yaml`)   |
 | `manifest.schema.json`      | `prefdata.records.manifest.Manifest`    | `OUT_DIR/prefdata.json`         |
+| `mix-recipe.schema.json`    | `prefdata.records.mix.Recipe`           | `prefdata mix RECIPE.yaml`      |
+| `mix-manifest.schema.json`  | `prefdata.records.mix.MixManifest`      | `OUT_DIR/prefdata.json` of a mix |
 
 Regenerate with `python -m prefdata.records.schemas schemas` (`make schemas`); a test fails
 when a committed file differs from what the models give.
@@ -19,11 +21,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from prefdata.records.manifest import Manifest
+from prefdata.records.mix import MixManifest, Recipe
 from prefdata.records.spec import LayoutSpec
 
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "layout-spec.schema.json": LayoutSpec,
     "manifest.schema.json": Manifest,
+    "mix-recipe.schema.json": Recipe,
+    "mix-manifest.schema.json": MixManifest,
 }
 
 

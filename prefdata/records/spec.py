@@ -107,6 +107,11 @@ class Piece(_Strict):
         description="For `format: template`: texts with `{dotted.path}` fields; the first whose fields "
         "are all non-null is used.",
     )
+    blank_is_missing: bool = Field(
+        default=False,
+        description="For `format: template`: a field whose value is blank text counts as missing "
+        "(Alpaca-style `input` columns that are often empty).",
+    )
 
 
 class Responses(_Strict):
@@ -131,6 +136,44 @@ class Responses(_Strict):
         return self
 
 
+class LabelDomain(_Strict):
+    """The values a layout publishes for its preference signal (a strength, an index, a rank).
+
+    A value outside is dropped as `label_out_of_domain` (`--labels error` stops instead): it
+    is a broken row, and reading it anyway could flip or inflate the preference. The rules are
+    the same for every layout:
+
+    - values are numbers as the layout publishes them: text (`"2"`) and booleans are outside
+      the domain even where they would parse; text meaning "no value" (`N/A`) and NaN are a
+      missing preference;
+    - with `integer`, a float that is exactly integral (`2.0`, which is how Arrow stores an
+      integer column with nulls) counts as that integer; `2.5` is outside.
+    """
+
+    integer: bool = Field(default=False, description="Only whole numbers (exactly integral floats count).")
+    min: float | None = Field(default=None, description="Smallest allowed value.")
+    max: float | None = Field(default=None, description="Largest allowed value.")
+    max_is_responses: bool = Field(
+        default=False, description="The largest allowed value is the row's number of responses (ranks 1..n)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LabelDomain:
+        if self.max is not None and self.max_is_responses:
+            raise ValueError("domain: give `max` or `max_is_responses`, not both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"domain: min {self.min:g} is above max {self.max:g}")
+        return self
+
+
+def _response_index(where: str, value: int) -> None:
+    """Two-response encodings name a response by index: 0 or 1, nothing else."""
+    if value not in (0, 1):
+        raise ValueError(
+            f"{where} is {value!r}: a response index here is 0 or 1 (two responses are compared)"
+        )
+
+
 class Paired(_Strict):
     """Responses are given as [chosen, rejected]."""
 
@@ -138,8 +181,14 @@ class Paired(_Strict):
     scores: list[str] = Field(
         default_factory=list,
         description="Optional [chosen score, rejected score] columns: equal scores are a tie; "
-        "their difference is the margin.",
+        "their difference is the margin; a chosen score below the rejected one is `label_out_of_domain`.",
     )
+
+    @model_validator(mode="after")
+    def _two_scores(self) -> Paired:
+        if self.scores and (len(self.scores) != 2 or self.scores[0] == self.scores[1]):
+            raise ValueError(f"scores is {self.scores}: give two different columns, [chosen, rejected]")
+        return self
 
 
 class OneHot(_Strict):
@@ -148,6 +197,14 @@ class OneHot(_Strict):
     encoding: Literal["one_hot"]
     columns: list[str] = Field(description="One winner column per response, in response order.")
     tie_columns: list[str] = Field(default_factory=list, description="Columns whose 1 means a tie.")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> OneHot:
+        both = [c for c in self.columns if c in self.tie_columns]
+        both += sorted({c for c in self.columns if self.columns.count(c) > 1})
+        if both:
+            raise ValueError(f"column `{both[0]}` is named twice among `columns` and `tie_columns`")
+        return self
 
 
 class Label(_Strict):
@@ -159,6 +216,20 @@ class Label(_Strict):
     ties: dict[str, str] = Field(
         default_factory=dict, description="Value -> tie kind (`tie`, `tie_both_bad`, ...)."
     )
+    votes: list[str] = Field(
+        default_factory=list,
+        description="Several annotators' label columns read with the same values (`column` is the first): "
+        "the majority wins, no majority is a tie; unknown or null votes are not counted.",
+    )
+
+    @model_validator(mode="after")
+    def _in_range(self) -> Label:
+        for value, winner in self.winners.items():
+            _response_index(f"winners.{value}", winner)
+        both = sorted(set(self.winners) & set(self.ties))
+        if both:
+            raise ValueError(f"value {both[0]!r} is in both `winners` and `ties`: it cannot be both")
+        return self
 
 
 class Index(_Strict):
@@ -171,6 +242,7 @@ class Index(_Strict):
         default_factory=dict,
         description="Column value -> response index, when it is not the index itself (SHP: 1 means A=0).",
     )
+    domain: LabelDomain | None = Field(default=None, description="The values the index columns hold.")
 
     @model_validator(mode="after")
     def _axis_known(self) -> Index:
@@ -178,6 +250,12 @@ class Index(_Strict):
             raise ValueError(
                 f"preference.default_axis {self.default_axis!r} is not one of {sorted(self.axes)}"
             )
+        for value, winner in self.values.items():
+            _response_index(f"values.{value}", winner)
+        if self.domain is not None and not self.values:  # the value is the index itself
+            low, high = self.domain.min, self.domain.max
+            if (low is not None and low < 0) or (high is not None and high > 1):
+                raise ValueError(f"domain {low}..{high} reaches past the response indices 0 and 1")
         return self
 
 
@@ -189,24 +267,54 @@ class Signed(_Strict):
     negative_prefers: int = Field(
         default=0, description="Response index preferred when the value is negative."
     )
+    center: float = Field(
+        default=0.0,
+        description="The tie point of the scale: the sign of `value - center` picks (a 1.0-2.0 scale "
+        "between responses 1 and 2 has center 1.5).",
+    )
+    domain: LabelDomain | None = Field(default=None, description="The values the strength column holds.")
+
+    @model_validator(mode="after")
+    def _in_range(self) -> Signed:
+        _response_index("negative_prefers", self.negative_prefers)
+        return self
 
 
 class Rank(_Strict):
     """A rank per response, lower is better."""
 
     encoding: Literal["rank"]
-    field: str = Field(description="Rank field inside each list item (or column, with fixed responses).")
+    field: str = Field(default="", description="Rank field inside each list item (dotted path).")
+    columns: list[str] = Field(
+        default_factory=list, description="Or: one rank column per response, with fixed response columns."
+    )
+    domain: LabelDomain | None = Field(default=None, description="The values a rank takes.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Rank:
+        if bool(self.field) == bool(self.columns):
+            raise ValueError("preference: give exactly one of `field` or `columns`")
+        return self
 
 
 class Score(_Strict):
     """A score per response, higher is better."""
 
     encoding: Literal["score"]
-    field: str = Field(description="Score field inside each list item (dotted path).")
+    field: str = Field(default="", description="Score field inside each list item (dotted path).")
+    columns: list[str] = Field(
+        default_factory=list, description="Or: one score column per response, with fixed response columns."
+    )
     fallback_fields: list[str] = Field(
         default_factory=list,
         description="When `field` is null: the mean of these numeric fields (non-numeric like 'N/A' ignored).",
     )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Score:
+        if bool(self.field) == bool(self.columns):
+            raise ValueError("preference: give exactly one of `field` or `columns`")
+        return self
 
 
 class MessageTree(_Strict):
@@ -257,4 +365,29 @@ class LayoutSpec(_Strict):
     def _responses_given(self) -> LayoutSpec:
         if self.responses is None and self.preference.encoding != "message_tree":
             raise ValueError("`responses` is required for this encoding")
+        columns = self.responses.columns if self.responses is not None else []
+        twice = sorted({c for c in columns if columns.count(c) > 1})
+        if twice:
+            raise ValueError(f"responses.columns names `{twice[0]}` twice")
+        encoding = self.preference.encoding
+        if columns and encoding in TWO_RESPONSE_ENCODINGS and len(columns) != 2:
+            raise ValueError(
+                f"preference.encoding `{encoding}` compares two responses, but responses.columns lists "
+                f"{len(columns)}: {columns}"
+            )
+        if columns and len(columns) < 2:
+            raise ValueError(f"responses.columns lists {len(columns)} column(s): a preference needs two")
+        if encoding == "one_hot" and len(getattr(self.preference, "columns", [])) != 2:
+            raise ValueError(
+                "preference.columns: one-hot needs one winner column for each of the two responses"
+            )
+        per_response = getattr(self.preference, "columns", None) if encoding in ("rank", "score") else None
+        if per_response and len(per_response) != len(columns):
+            raise ValueError(
+                f"preference.columns lists {len(per_response)} column(s) for {len(columns)} response column(s)"
+            )
         return self
+
+
+# encodings whose signal names one of exactly two responses (the other is the rejected one)
+TWO_RESPONSE_ENCODINGS = frozenset({"paired", "one_hot", "label", "index", "signed"})

@@ -44,14 +44,15 @@ def check_file(path: Path) -> str:
 
 
 def iter_file_batches(
-    path: Path, batch_size: int, columns: Sequence[str] | None = None
+    path: Path, batch_size: int, columns: Sequence[str] | None = None, kind: str | None = None
 ) -> Iterator[list[dict]]:
     """Rows of one file, as lists of at most `batch_size` dicts; read errors become SourceError.
 
     With `columns`, rows of Parquet, CSV and Arrow files hold only those of them the file has
-    (JSON rows keep every key).
+    (JSON rows keep every key). `kind` (an extension such as ".jsonl") gives the format of a
+    file whose name does not (a spooled stream).
     """
-    ext = check_file(path)
+    ext = kind or check_file(path)
     try:
         if ext == ".parquet":  # picked by the reader: the other columns are never decoded
             for batch in columnar.iter_parquet_batches(path, batch_size, columns):
@@ -66,10 +67,10 @@ def iter_file_batches(
 
 
 def iter_file_arrow(
-    path: Path, batch_size: int, columns: Sequence[str] | None = None
+    path: Path, batch_size: int, columns: Sequence[str] | None = None, kind: str | None = None
 ) -> Iterator[pa.RecordBatch]:
     """The record batches `iter_file_batches` turns into rows, for Parquet, CSV and Arrow files."""
-    ext = check_file(path)
+    ext = kind or check_file(path)
     try:
         if ext == ".parquet":
             yield from columnar.iter_parquet_batches(path, batch_size, columns)
@@ -99,9 +100,9 @@ def _fix(ext: str) -> str:
     return f"check that the file is valid {ext.lstrip('.')} (it may be truncated or have another format)"
 
 
-def file_num_rows(path: Path) -> int | None:
+def file_num_rows(path: Path, kind: str | None = None) -> int | None:
     """Row count when the format stores it (Parquet, Arrow), else None."""
-    ext = check_file(path)
+    ext = kind or check_file(path)
     try:
         if ext == ".parquet":
             return columnar.parquet_num_rows(path)

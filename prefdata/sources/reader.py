@@ -24,6 +24,7 @@ from prefdata.sources.files import (
 from prefdata.sources.folder import split_files
 from prefdata.sources.saved import arrow_rows, is_saved_dataset, saved_split_files
 from prefdata.sources.source import Source, SplitSource, union_columns
+from prefdata.sources.stream import SpooledStream, is_stream, stream_split
 
 # "org/name" with no extension of ours: a Hub id when no such local path exists.
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -50,10 +51,17 @@ def open_source(source: Any, *, split: str | None = None, subset: str | None = N
     if not path.exists():
         return _open_hub(str(source), split, subset)
     _require_no_subset(subset, str(path))
+    if is_stream(path):  # /dev/stdin, <(...): read once, into a temporary file
+        spooled = SpooledStream(path)
+        return _build(str(path), {"train": stream_split(spooled)}, split, lambda _: spooled.fingerprint)
     splits, files = _local_splits(path)
     root = path if path.is_dir() else path.parent
     description = Path(os.path.abspath(path)).name  # "." reads as the folder's own name
-    return _build(description, splits, split, lambda kept: files_fingerprint(_kept_files(files, kept), root))
+    opened = _build(
+        description, splits, split, lambda kept: files_fingerprint(_kept_files(files, kept), root)
+    )
+    opened.paths = [path, *(file for paths in files.values() for file in paths)]
+    return opened
 
 
 def _local_splits(path: Path) -> tuple[dict[str, SplitSource], dict[str, list[Path]]]:

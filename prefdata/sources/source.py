@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -74,6 +75,9 @@ class Source:
     splits: dict[str, SplitSource]
     columns: list[str]
     fingerprint: str
+    # the local files and folders read (none for a Hub id, a stream or a `datasets` object): an
+    # output folder holding one of them is never replaced
+    paths: list[Path] = field(default_factory=list)
 
 
 def rebatch(rows: Iterable[dict], batch_size: int) -> Iterator[list[dict]]:

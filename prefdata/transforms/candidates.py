@@ -32,7 +32,7 @@ class Example:
 def read_piece(row: dict[str, Any], piece: Piece) -> Messages:
     """The messages one prompt piece contributes (none for an absent optional piece)."""
     if piece.format == "template":
-        return [{"role": piece.role, "content": fill_template(row, piece.template)}]
+        return [{"role": piece.role, "content": fill_template(row, piece.template, piece.blank_is_missing)}]
     value = get_path(row, piece.column)
     if value is None or (isinstance(value, (str, list)) and not value):
         if piece.optional:

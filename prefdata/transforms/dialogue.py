@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from prefdata.records import exact_json
 from prefdata.transforms.drops import Drop
 from prefdata.transforms.messages import message_of, messages_of
 
@@ -25,36 +26,65 @@ _EXTRA_ID_SYSTEM = re.compile(r"^<extra_id_0>System\n?(.*?)\n?(?=<extra_id_1>)",
 
 
 def parse_hh(text: str) -> list[dict[str, Any]]:
-    """Split a `Human:`/`Assistant:` transcript on markers that follow a blank line.
+    """Split a `Human:`/`Assistant:` transcript into turns (the rules are `hh_turns`').
 
-    Markers not preceded by a blank line stay inside the turn (they are quoted text). A
-    trailing empty assistant turn (a transcript ending in the `Assistant:` cue) is dropped.
+    Text before the first marker is a user turn. A trailing empty assistant turn (a
+    transcript ending in the `Assistant:` cue) is dropped.
     """
-    parts = _HH_SPLIT.split(text)
-    messages: list[dict[str, Any]] = []
-    if parts[0].strip():
-        messages.append({"role": "user", "content": parts[0].strip()})
-    for marker, body in zip(parts[1::2], parts[2::2], strict=True):
-        role = "user" if marker == HUMAN else "assistant"
-        messages.append({"role": role, "content": body.strip()})
+    messages = hh_turns(text, "user", opening_turn=False)
     if messages and messages[-1]["role"] == "assistant" and not messages[-1]["content"]:
         messages.pop()
     return messages
 
 
-def split_hh_pair(chosen: str, rejected: str) -> tuple[list[dict[str, Any]], str, str]:
-    """Split two transcripts into the shared prompt turns and each side's final reply.
+def hh_turns(text: str, first: str, *, opening_turn: bool = True) -> list[dict[str, Any]]:
+    """The turns of transcript text whose opening text (before any marker) is spoken by `first`.
 
-    The prompt is everything up to and including the last `\\n\\nAssistant:` marker inside
-    the text both sides share; the rest of each side is its reply, kept whole even when
-    it contains role markers (re-splitting there would corrupt the turns).
+    A marker starts a turn only where it follows a blank line and changes the speaker: a
+    marker not preceded by a blank line, or one of the role already speaking (the real data
+    has replies that write `\\n\\nAssistant:` themselves), stays in the turn's text, so no
+    turn is ever cut in two and no two turns of one role follow each other. Blank opening
+    text is a turn only with `opening_turn` (a reply that is empty is still a reply).
+    """
+    parts = _HH_SPLIT.split(text)
+    turns = [[first, parts[0]]] if opening_turn or parts[0].strip() else []
+    for marker, body in zip(parts[1::2], parts[2::2], strict=True):
+        role = "user" if marker == HUMAN else "assistant"
+        if turns and turns[-1][0] == role:
+            turns[-1][1] += marker + body
+        else:
+            turns.append([role, body])
+    return [{"role": role, "content": body.strip()} for role, body in turns]
+
+
+def split_hh_pair(
+    chosen: str, rejected: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split two transcripts into the shared prompt turns and each side's completion.
+
+    The prompt is everything up to and including the last `\\n\\nAssistant:` turn marker
+    inside the text both sides share (a marker that starts a turn, see `hh_turns`); the rest
+    of each side is its completion: the reply, then, when the sides diverge before their last
+    turn, the later turns. A completion that ends on a user turn is left for the turn-order
+    check to drop: it is never written as one reply with the raw markers in it.
     """
     shared = _common_prefix_len(chosen, rejected)
-    cut = chosen.rfind(ASSISTANT, 0, shared)
+    cut = _last_turn_cue(chosen, shared)
     if cut < 0:
         raise Drop("no_shared_prompt", "chosen and rejected share no `Assistant:` turn")
     end = cut + len(ASSISTANT)
-    return parse_hh(chosen[:end]), chosen[end:].strip(), rejected[end:].strip()
+    return parse_hh(chosen[:end]), hh_turns(chosen[end:], "assistant"), hh_turns(rejected[end:], "assistant")
+
+
+def _last_turn_cue(text: str, stop: int) -> int:
+    """Where the last `\\n\\nAssistant:` before `stop` that starts a turn (follows a user turn) is; -1 if none."""
+    cut = text.rfind(ASSISTANT, 0, stop)
+    while cut >= 0:
+        before = text.rfind(ASSISTANT, 0, cut)
+        if text.rfind(HUMAN, 0, cut) > before or before < 0:
+            return cut
+        cut = before  # the assistant is already speaking there: the marker is part of its reply
+    return cut
 
 
 def _common_prefix_len(a: str, b: str) -> int:
@@ -92,7 +122,7 @@ def parse_json(value: Any, what: str) -> Any:
     if not isinstance(value, (str, bytes)):
         return value
     try:
-        return orjson.loads(value)
+        return exact_json.loads(value)
     except orjson.JSONDecodeError:
         raise Drop("bad_value", f"{what} is not valid JSON: {str(value)[:60]!r}") from None
 

@@ -10,6 +10,9 @@ REASONS = {
     "empty_prompt": "the prompt is empty or null",
     "identical": "chosen and rejected are identical",
     "missing_preference": "the preference signal is null or not a known value",
+    "label_out_of_domain": "the preference signal is outside the values the layout publishes (see --labels)",
+    "no_margin": "the pair has no usable margin (null, NaN or infinite), and a margin column needs one on "
+    "every row (TRL reads a number from each)",
     "fewer_than_two_responses": "fewer than two usable responses to compare",
     "turn_mismatch": "prompt and response turn lists do not line up",
     "no_shared_prompt": "chosen and rejected share no prompt turns",

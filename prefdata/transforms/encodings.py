@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from prefdata.records.options import ConvertOptions
-from prefdata.records.spec import Index, Label, OneHot, Paired, Rank, Score, Signed
+from prefdata.records.spec import Index, Label, OneHot, Paired, Preference, Rank, Score, Signed
 from prefdata.transforms.candidates import Example
+from prefdata.transforms.domains import domain_value
 from prefdata.transforms.drops import Drop
 from prefdata.transforms.fields import get_path, number
 from prefdata.transforms.messages import is_empty
@@ -45,6 +46,11 @@ def paired(
     a, b = (number(get_path(row, c), c) for c in pref.scores)
     if a is None or b is None or not math.isfinite(a) or not math.isfinite(b):
         return [Choice(0, 1)]  # a NaN or infinite score says nothing: no margin, no tie
+    if a < b:  # the row contradicts itself: which side is chosen cannot be trusted
+        raise Drop(
+            "label_out_of_domain",
+            f"`{pref.scores[0]}` {a:g} is below `{pref.scores[1]}` {b:g}: the chosen response scored lower",
+        )
     return [Choice(0, 1, a - b, "tie" if a == b else None)]
 
 
@@ -82,6 +88,8 @@ def _flag(row: dict[str, Any], column: str) -> bool:
 def label(
     row: dict[str, Any], pref: Label, ex: Example | None, opts: ConvertOptions, key: str
 ) -> list[Choice]:
+    if pref.votes:
+        return [majority(row, pref)]
     value = get_path(row, pref.column)
     text = str(value) if value is not None else None
     if text in pref.ties:
@@ -93,26 +101,65 @@ def label(
     raise Drop("missing_preference", f"`{pref.column}` is {value!r}, expected one of {known}")
 
 
+def majority(row: dict[str, Any], pref: Label) -> Choice:
+    """The annotators' majority: a response, or a tie when no response has more than half the votes."""
+    counted: list[int | None] = []
+    for column in pref.votes:
+        value = get_path(row, column)
+        text = str(value) if value is not None else None
+        if text in pref.winners:
+            counted.append(pref.winners[text])
+        elif text in pref.ties:
+            counted.append(None)
+    if not counted:
+        shown = {c: get_path(row, c) for c in pref.votes}
+        raise Drop("missing_preference", f"no readable vote among {shown}")
+    for winner in (0, 1):
+        if 2 * counted.count(winner) > len(counted):
+            return Choice(winner, 1 - winner)
+    return Choice(0, 1, tie="tie")
+
+
 def index(
     row: dict[str, Any], pref: Index, ex: Example | None, opts: ConvertOptions, key: str
 ) -> list[Choice]:
     column = pref.axes[opts.axis or pref.default_axis]
     value = get_path(row, column)
+    if pref.domain is not None:
+        checked = domain_value(value, pref.domain, column)
+        value = None if checked is None else int(checked)  # in an integer domain: 1.0 reads as 1
+    if value is None:
+        raise Drop("missing_preference", f"`{column}` is {get_path(row, column)!r}")
     if pref.values:
         winner = pref.values.get(str(value))
-    else:
-        winner = int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-    if winner is None or winner not in (0, 1):
-        raise Drop("missing_preference", f"`{column}` is {value!r}")
-    return [Choice(winner, 1 - winner)]
+        if winner is None:
+            raise Drop(
+                "missing_preference", f"`{column}` is {value!r}, expected one of {sorted(pref.values)}"
+            )
+        return [Choice(winner, 1 - winner)]
+    index = _whole(value)
+    if index not in (0, 1):  # the value is the index itself: anything but 0 or 1 names no response
+        raise Drop("label_out_of_domain", f"`{column}` is {value!r:.60}; expected the response index 0 or 1")
+    return [Choice(index, 1 - index)]
+
+
+def _whole(value: Any) -> int | None:
+    """An int, or an exactly integral float, as an int; None for anything else (text, booleans)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return None
+    return int(value)
 
 
 def signed(
     row: dict[str, Any], pref: Signed, ex: Example | None, opts: ConvertOptions, key: str
 ) -> list[Choice]:
-    value = number(get_path(row, pref.column), pref.column)
+    raw = get_path(row, pref.column)
+    value = number(raw, pref.column) if pref.domain is None else domain_value(raw, pref.domain, pref.column)
     if value is None or not math.isfinite(value):
         raise Drop("missing_preference", f"`{pref.column}` is {get_path(row, pref.column)!r}")
+    value -= pref.center  # 0.0 for every built-in: their values and margins are unchanged
     if value == 0:
         return [Choice(0, 1, 0.0, tie="tie")]
     winner = pref.negative_prefers if value < 0 else 1 - pref.negative_prefers
@@ -120,13 +167,40 @@ def signed(
 
 
 def rank(row: dict[str, Any], pref: Rank, ex: Example, opts: ConvertOptions, key: str) -> list[Choice]:
-    ranks = [_item_number(ex, i, pref.field, []) for i in range(len(ex.responses))]
+    if pref.domain is not None:
+        ranks = _ranks_in_domain(row, pref, ex)
+    elif pref.columns:
+        ranks = _column_numbers(row, pref.columns)
+    else:
+        ranks = [_item_number(ex, i, pref.field, []) for i in range(len(ex.responses))]
     return pair_by_value(ex, [-r if r is not None else None for r in ranks], opts, key)
 
 
+def _ranks_in_domain(row: dict[str, Any], pref: Rank, ex: Example) -> list[float | None]:
+    """Every response's rank, checked against the domain: one rank outside it drops the row."""
+    n = len(ex.responses)
+    assert pref.domain is not None
+    if pref.columns:
+        return [domain_value(get_path(row, c), pref.domain, c, n) for c in pref.columns]
+    items = ex.items or [None] * n
+    where = [f"{pref.field}` of response `{i}" for i in range(n)]
+    return [
+        domain_value(get_path(it, pref.field), pref.domain, w, n) for it, w in zip(items, where, strict=True)
+    ]
+
+
 def score(row: dict[str, Any], pref: Score, ex: Example, opts: ConvertOptions, key: str) -> list[Choice]:
-    scores = [_item_number(ex, i, pref.field, pref.fallback_fields) for i in range(len(ex.responses))]
+    if pref.columns:
+        scores = _column_numbers(row, pref.columns)
+    else:
+        scores = [_item_number(ex, i, pref.field, pref.fallback_fields) for i in range(len(ex.responses))]
     return pair_by_value(ex, scores, opts, key)
+
+
+def _column_numbers(row: dict[str, Any], columns: list[str]) -> list[float | None]:
+    """One number per fixed response column (null, non-finite or 'N/A' text: None)."""
+    values = [number(get_path(row, c), c) for c in columns]
+    return [v if v is not None and math.isfinite(v) else None for v in values]
 
 
 def _item_number(ex: Example, i: int, path: str, fallback: list[str]) -> float | None:
@@ -169,6 +243,16 @@ def _has_text(ex: Example, i: int, opts: ConvertOptions) -> bool:
         return False
     # an empty candidate is skipped before pairing: picked as "worst", it would drop the whole row
     return opts.empty != "drop" or (bool(reply) and not any(is_empty(m) for m in reply))
+
+
+def gives_margin(pref: Preference) -> bool:
+    """Whether an encoding carries a strength for each pair (scores, signed strength, ranks).
+
+    One-hot flags, winner labels, indices and bare pairs say which response won, not by how much.
+    """
+    if isinstance(pref, Paired):
+        return bool(pref.scores)
+    return not isinstance(pref, (OneHot, Label, Index))
 
 
 # every encoder: (row, preference spec, example or None, options, seed key) -> pairs to build

@@ -33,13 +33,16 @@ def has_path(row: dict[str, Any], path: str) -> bool:
     return path.split(".")[0] in row
 
 
-def fill_template(row: dict[str, Any], templates: list[str]) -> str:
+def fill_template(row: dict[str, Any], templates: list[str], blank_is_missing: bool = False) -> str:
     """The first template whose `{fields}` are all non-null, with the fields filled in.
 
-    Only `{dotted.path}` substitution is done: a template is data, never evaluated.
+    Only `{dotted.path}` substitution is done: a template is data, never evaluated. With
+    `blank_is_missing`, a field holding blank text counts as null.
     """
     for template in templates:
         values = {name: get_path(row, name) for name in _FIELD.findall(template)}
+        if blank_is_missing:
+            values = {k: None if isinstance(v, str) and not v.strip() else v for k, v in values.items()}
         if all(v is not None for v in values.values()):
             return _FIELD.sub(_filler(values), template)
     raise Drop("empty_prompt", "no template has all its fields filled")
@@ -89,12 +92,14 @@ def signal_paths(pref: Preference) -> list[str] | None:
         return list(pref.scores)
     if isinstance(pref, OneHot):
         return [*pref.columns, *pref.tie_columns]
-    if isinstance(pref, (Label, Signed)):
+    if isinstance(pref, Label):
+        return [pref.column, *pref.votes]
+    if isinstance(pref, Signed):
         return [pref.column]
     if isinstance(pref, Index):
         return list(pref.axes.values())
     if isinstance(pref, Rank):
-        return [pref.field]
+        return [pref.field, *pref.columns]
     if isinstance(pref, Score):
-        return [pref.field, *pref.fallback_fields]
+        return [pref.field, *pref.fallback_fields, *pref.columns]
     return None

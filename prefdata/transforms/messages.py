@@ -1,8 +1,9 @@
 """Normalising one message from any source into the canonical message dict.
 
-Canonical keys only, none invented: `role`, `content`, and `tool_calls`, `name`,
-`tool_call_id` when the source message has them (a null value counts as absent, since
-Arrow fills missing struct keys with nulls). Tool-call arguments become JSON text.
+No key invented, none lost: `role` and `content` always, and every other key the source
+message has (`tool_calls`, `name`, `tool_call_id`, and any other, e.g. `reasoning_content`)
+unless its value is null (a null counts as absent, since Arrow fills missing struct keys
+with nulls). Tool-call arguments become JSON text.
 """
 
 from __future__ import annotations
@@ -38,14 +39,21 @@ def role_of(value: Any) -> str:
     return role
 
 
+# Text parts are joined with a newline, as OpenAI-compatible servers flatten them before the
+# chat template sees the message (vLLM, `vllm/entrypoints/chat_utils.py`:
+# `text_prompt = "\n".join(texts)`): the converted message renders as the served one does.
+# Kept as a list, parts would give `content` two Arrow types in one column.
+TEXT_PART_SEPARATOR = "\n"
+
+
 def content_of(value: Any) -> str | None:
-    """Message content as text: strings as they are, text parts joined, null kept null."""
+    """Message content as text: strings as they are, text parts joined by a newline, null kept null."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, list) and all(isinstance(p, dict) for p in value):
         texts = [p.get("text") for p in value if p.get("type", "text") == "text"]
         if len(texts) == len(value) and all(isinstance(t, str) for t in texts):
-            return "".join(texts)  # type: ignore[arg-type]
+            return TEXT_PART_SEPARATOR.join(texts)  # type: ignore[arg-type]
     raise Drop("bad_value", f"content is {type(value).__name__}, not text")
 
 
@@ -98,8 +106,10 @@ def message_of(raw: Any) -> dict[str, Any]:
         raise Drop("bad_value", f"a message is {type(raw).__name__}, not an object")
     if "role" in raw:
         msg: dict[str, Any] = {"role": role_of(raw["role"]), "content": content_of(raw.get("content"))}
+        read = _ROLE_KEYS
     elif "from" in raw:
         msg = {"role": role_of(raw["from"]), "content": content_of(raw.get("value"))}
+        read = _SHAREGPT_KEYS
     else:
         raise Drop("bad_value", "a message has neither `role` nor `from`")
     calls = raw.get("tool_calls")
@@ -110,7 +120,64 @@ def message_of(raw: Any) -> dict[str, Any]:
     for key in ("name", "tool_call_id"):
         if raw.get(key) is not None:
             msg[key] = str(raw[key])
+    if len(raw) > len(msg):  # some key not read above: kept as it is (rare, so looked for only then)
+        for key, value in raw.items():
+            if key not in read and value is not None:
+                msg[key] = extra_value(key, value)
     return msg
+
+
+# the keys `message_of` reads itself, per message style
+_ROLE_KEYS = frozenset(["role", "content", "tool_calls", "name", "tool_call_id"])
+_SHAREGPT_KEYS = frozenset(["from", "value", "tool_calls", "name", "tool_call_id"])
+_INT64 = range(-(2**63), 2**63)
+
+
+class ExtraKeyKinds:
+    """The kind (text, number, boolean) of each extra message key in one split.
+
+    Arrow gives a key one type in a whole column, so a row whose value for a key has another
+    kind than in earlier rows is dropped (`bad_value`), not written as something else.
+    """
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, str] = {}
+
+    def check(self, *sides: Any) -> None:
+        """Raise `Drop` when a message of `sides` (message lists; text is skipped) disagrees."""
+        for side in sides:
+            if not isinstance(side, list):
+                continue
+            for m in side:
+                if len(m) > 2:  # plain {role, content} messages, nearly all of them, skip at once
+                    for key in m.keys() - _CANONICAL_KEYS:
+                        self._check_kind(key, m[key])
+
+    def _check_kind(self, key: str, value: Any) -> None:
+        kind = "boolean" if isinstance(value, bool) else "text" if isinstance(value, str) else "number"
+        first = self.kinds.setdefault(key, kind)
+        if first != kind:
+            raise Drop(
+                "bad_value",
+                f"message key `{key}` is {kind} ({str(value)[:40]!r}) here but {first} in earlier rows; "
+                "give the key one type",
+            )
+
+
+_CANONICAL_KEYS = frozenset(["role", "content", "tool_calls", "name", "tool_call_id"])
+
+
+def extra_value(key: str, value: Any) -> Any:
+    """A message key prefdata does not read, kept as it is when Arrow can hold it exactly."""
+    if isinstance(value, bool) or (isinstance(value, int) and value in _INT64):
+        return value
+    if isinstance(value, (str, float)):
+        return value
+    raise Drop(
+        "bad_value",
+        f"message key `{key}` holds {type(value).__name__} {str(value)[:40]!r}: extra message keys are kept "
+        "only as text, numbers or booleans; map the key with a spec or remove it",
+    )
 
 
 def messages_of(raw: Any) -> list[dict[str, Any]]:

@@ -15,16 +15,21 @@ from prefdata.records.spec import LayoutSpec, MessageTree
 from prefdata.transforms.candidates import Example, read_example
 from prefdata.transforms.dialogue import parse_json, split_hh_pair
 from prefdata.transforms.drops import REASONS, Drop
-from prefdata.transforms.encodings import ENCODERS, Choice
-from prefdata.transforms.fields import get_path, number
+from prefdata.transforms.encodings import ENCODERS, Choice, gives_margin
+from prefdata.transforms.fields import get_path
 from prefdata.transforms.message_tree import TreePair, tree_pairs
-from prefdata.transforms.messages import json_text
+from prefdata.transforms.messages import ExtraKeyKinds, json_text
 from prefdata.transforms.shape import check_pair, derive_prompt, is_plain_text, to_columns
 
 T = TypeVar("T")
 
 # drop reasons that an `error` policy turns into a stop, and the option that says so
-_ERROR_OPTIONS = {"empty_response": "empty", "empty_prompt": "empty", "identical": "identical"}
+_ERROR_OPTIONS = {
+    "empty_response": "empty",
+    "empty_prompt": "empty",
+    "identical": "identical",
+    "label_out_of_domain": "labels",
+}
 # encodings whose pairs follow from the preference columns alone, without the responses
 SIGNAL_ONLY = frozenset({"paired", "one_hot", "label", "index", "signed"})
 
@@ -41,13 +46,17 @@ class RowConverter:
 
         margin = spec.margin if spec.margin is not None and present(spec.margin.column) else None
         self.margin_source = margin if margin is not None and (margin.always or options.margin) else None
-        self.with_margin = self.margin_source is not None or options.margin
+        # an encoding without strengths (flags, labels, bare pairs) gives no margin column at all
+        self.with_margin = self.margin_source is not None or (
+            options.margin and gives_margin(spec.preference)
+        )
         self.tools, self.template_kwargs = present(spec.tools), present(spec.chat_template_kwargs)
         self.pair_drops: Counter[str] = Counter()
         self._tree = isinstance(spec.preference, MessageTree)
         self._signal_only = spec.preference.encoding in SIGNAL_ONLY
         self.shape: tuple[bool, bool] | None = None  # (explicit prompt, standard) of the first row out
         self.kwargs_type: pa.DataType | None = None
+        self.extra_keys = ExtraKeyKinds()
 
     def convert(self, row: dict[str, Any], split: str, index: int) -> list[dict[str, Any]]:
         """Output rows for `row`; raises `Drop` when none survive (the first reason wins)."""
@@ -57,15 +66,19 @@ class RowConverter:
             pairs = tree_pairs(row, pref, self.options, key)
             return self._collect(pairs, lambda p: self._build_tree_pair(row, p, index))
         assert self.encode is not None  # every other encoding has one (ENCODERS)
-        if self._signal_only:
-            # the signal alone decides: drop ties before parsing any text (a third of arena rows)
-            choices = self.encode(row, pref, None, self.options, key)
-            if self.options.ties == "drop" and all(c.tie for c in choices):
-                raise Drop(choices[0].tie or "tie")
-            ex = read_example(row, self.spec)
-        else:
-            ex = read_example(row, self.spec)
-            choices = self.encode(row, pref, ex, self.options, key)
+        try:
+            if self._signal_only:
+                # the signal alone decides: drop ties before parsing any text (a third of arena rows)
+                choices = self.encode(row, pref, None, self.options, key)
+                if self.options.ties == "drop" and all(c.tie for c in choices):
+                    raise Drop(choices[0].tie or "tie")
+                ex = read_example(row, self.spec)
+            else:
+                ex = read_example(row, self.spec)
+                choices = self.encode(row, pref, ex, self.options, key)
+        except Drop as drop:
+            self._stop_if_asked(drop, index)  # `--labels error` (read errors have no such option)
+            raise
         if len(choices) == 1:  # what _collect does with one pair, without its machinery
             return [self.build(row, ex, choices[0], index)]
         return self._collect(choices, lambda c: self.build(row, ex, c, index))
@@ -116,6 +129,7 @@ class RowConverter:
             raise
         standard = self._standard(prompt, chosen, rejected)
         columns = to_columns(prompt, chosen, rejected, self.options, standard)
+        self.extra_keys.check(columns.get("prompt"), columns["chosen"], columns["rejected"])
         if self.with_margin:
             columns["margin"] = self._margin(row, choice)
         if self.options.ties == "keep":
@@ -176,7 +190,7 @@ class RowConverter:
         raise RowError(
             f"{REASONS[drop.reason]} ({drop.detail})" if drop.detail else REASONS[drop.reason],
             where=f"row {index}",
-            fix=f"pass --{option} drop (or keep) to go on past such pairs",
+            fix=f"pass --{option} drop{'' if option == 'labels' else ' (or keep)'} to go on past such rows",
         )
 
     def _tie_policy(self, choice: Choice, index: int) -> None:
@@ -194,8 +208,7 @@ class RowConverter:
             a, b = ex.raw[choice.chosen], ex.raw[choice.rejected]
             if not isinstance(a, str) or not isinstance(b, str):
                 raise Drop("empty_response", "a transcript is null")
-            prompt, ca, cb = split_hh_pair(a, b)
-            return prompt, [{"role": "assistant", "content": ca}], [{"role": "assistant", "content": cb}]
+            return split_hh_pair(a, b)
         chosen, rejected = ex.responses[choice.chosen], ex.responses[choice.rejected]
         if chosen is None or rejected is None:
             side = "chosen" if chosen is None else "rejected"
@@ -211,22 +224,28 @@ class RowConverter:
             return is_plain_text(*sides)
         return self.options.format == "standard"
 
-    def _margin(self, row: dict[str, Any], choice: Choice) -> float | None:
+    def _margin(self, row: dict[str, Any], choice: Choice) -> float:
+        """The pair's margin; a pair without one is dropped (`no_margin`): TRL needs one on every row."""
         src = self.margin_source
         if src is None:
-            return (
-                choice.margin
-                if choice.margin is not None and choice.tie is None
-                else (0.0 if choice.tie else None)
-            )
-        value = number(get_path(row, src.column), src.column)
+            if choice.tie:
+                return 0.0
+            if choice.margin is None:
+                raise Drop("no_margin", "the scores giving the margin are null, NaN or infinite")
+            return choice.margin
+        value = get_path(row, src.column)
+        if isinstance(value, (bool, str)) or not isinstance(value, (int, float, type(None))):
+            # a margin column holds numbers: `true` or "0.5" means the column is not what it seems
+            raise Drop("bad_value", f"`{src.column}` is {value!r:.60} ({type(value).__name__}), not a number")
         if value is None or not math.isfinite(value):
-            return None
+            raise Drop("no_margin", f"`{src.column}` is {value!r}")
         if src.transform == "abs":
             return abs(value)
         if src.transform == "log":
-            return math.log(value) if value > 0 else None
-        return value
+            if value <= 0:
+                raise Drop("no_margin", f"`{src.column}` is {value!r}, which has no logarithm")
+            return math.log(value)
+        return float(value)
 
 
 def _tools_text(value: Any) -> str | None:

@@ -15,6 +15,7 @@ from typing import Any
 from prefdata.records.options import ConvertOptions
 from prefdata.transforms.drops import Drop
 from prefdata.transforms.messages import is_empty
+from prefdata.transforms.turn_order import codes_of, turn_problem
 
 Messages = list[dict[str, Any]]
 _SPEAKER = {"user": "Human", "assistant": "Assistant"}
@@ -47,20 +48,24 @@ def check_pair(prompt: Messages, chosen: Messages, rejected: Messages, opts: Con
             raise Drop("empty_prompt", "every prompt turn is empty")
     if opts.identical != "keep" and chosen == rejected:
         raise Drop("identical", "chosen and rejected are the same")
-    check_turn_order(prompt or chosen)
+    check_turn_order(prompt, chosen, rejected, opts.prompt == "explicit" and bool(prompt))
 
 
-def check_turn_order(opener: Messages) -> None:
-    """Drop a dialogue that opens with an assistant turn (after any system turns).
+def check_turn_order(prompt: Messages, chosen: Messages, rejected: Messages, explicit: bool) -> None:
+    """Drop a pair whose conversation, as it will be written, is not well-formed.
 
-    A transcript whose first user turn is blank or missing parses that way, in any layout;
-    a reply to nothing would be a `structure.turn_order` error for `prefdata validate`.
+    The rules are `turn_order.turn_problem`'s, the ones `prefdata validate` checks; `explicit`
+    says whether the prompt is written apart (else it is part of both completions). Role-less
+    text (a standard-format source) has no turns to check.
     """
-    for m in opener:
-        if m["role"] != "system":
-            if m["role"] == "assistant":
-                raise Drop("turn_order", "the dialogue opens with an assistant turn: no user turn before it")
-            return
+    if is_plain_text(prompt, chosen, rejected):
+        return
+    head = codes_of(prompt, "user")
+    for side, messages in (("chosen", chosen), ("rejected", rejected)):
+        body = codes_of(messages, "assistant")
+        problem = turn_problem(head, body, side) if explicit else turn_problem(None, head + body, side)
+        if problem is not None:
+            raise Drop("turn_order", problem.detail())
 
 
 def _empty_reply(messages: Messages) -> bool:

@@ -15,17 +15,19 @@ also counts warnings), 1 otherwise, 2 when the input cannot be read.
 | `structure.tool_call` | error | a tool call with no name or whose `arguments` are not a JSON object |
 | `structure.tools_schema` | error | `tools` not a JSON list; a function without name or bad `parameters` |
 | `structure.margin` | error | a `margin` that is NaN, infinite or not a number |
+| `margin.null` | error | a null `margin` (TRL's RewardTrainer cannot batch it; prefdata-train can) |
+| `margin.negative` | warning | a `margin` below 0: chosen scored below rejected (flipped pair or sign) |
 | `content.empty` | error | chosen/rejected null, blank or without messages, or a reply with no text nor call (4) |
 | `content.empty_prompt` | warning | a blank prompt turn: in the prompt, a user/system turn of a reply, history (4) |
 | `content.identical` | error | chosen equal to rejected |
-| `content.prefix` | warning | one response a strict prefix of the other (an empty one included) |
+| `content.prefix` | warning | one response a strict prefix of the other (an empty one is `content.empty`) |
 | `content.duplicate` | warning | a pair (prompt, chosen, rejected) already seen in the split |
 | `content.contradiction` | warning | the same prompt with A over B in one row and B over A in another |
 | `content.length_ratio` | warning | the longer response ≥ 20x the shorter one and ≥ 200 characters |
 | `content.garbage` | warning | U+FFFD replacement characters or NUL bytes |
 | `content.tie` | info | a raw row the converter dropped as a tie (3) |
 | `convert.dropped` | warning | a raw row the converter dropped for another reason (given in the excerpt) (3) |
-| `splits.prompt_leak` | warning | an eval split's prompt also in a train split (2), counted per split pair |
+| `splits.prompt_leak` | warning | an eval split's prompt also in a train split (2), counted per split pair (5) |
 | `tokens.too_long` | warning | prompt + response longer than `--max-length` tokens |
 | `tokens.identical_after_truncation` | error | chosen and rejected identical once cut to `--max-length` |
 | `tokens.pad_is_eos` | warning | the tokenizer's pad token is its EOS token |
@@ -41,6 +43,14 @@ to `content.empty`, `identical` to `content.identical`, `tie` to `content.tie`).
 split and reason, with the first rows of `rejects.jsonl` as examples (by source row).
 (4) with an explicit prompt every assistant turn of chosen/rejected is a reply; with implicit
 prompts only the final turn is, and blank earlier turns are prompt turns.
+(5) each example also names the first train row with that prompt: the row to remove.
+
+The report counts, per split, the pairs validated and (for a raw source or a convert output)
+the input rows they came from, and per severity the distinct rows with a finding (a row with
+two problems is one row; for a raw source, source rows). `validate` takes one path; the CLI
+takes several (see `prefdata.cli.validate`). A manifest beside a folder that is unreadable or
+of the wrong shape, or a `dataset_dict.json` listing a split outside the folder, stops the run
+(see `prefdata.validate.manifest`, `prefdata.sources.saved`).
 
 Memory does not grow with the text: set-like checks (duplicates, contradictions, split
 leaks) keep 8-byte hashes per row; lengths are kept as histograms.

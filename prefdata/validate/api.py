@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from prefdata._version import __version__
-from prefdata.validate.drops import report_manifest_drops
+from prefdata.validate.drops import manifest_rows_in, report_manifest_drops
 from prefdata.validate.raw import is_raw, open_raw
 from prefdata.validate.reading import CanonicalInput, from_dataset, open_canonical
-from prefdata.validate.report import ValidationReport
+from prefdata.validate.report import SplitStats, ValidationReport
 from prefdata.validate.runner import run_checks
 
 
@@ -20,6 +20,8 @@ def validate(
     tokenizer: str | Path | Any | None = None,
     max_length: int | None = None,
     splits: list[str] | None = None,
+    against: list[str | Path] | None = None,
+    ngram: int = 13,
 ) -> ValidationReport:
     """Check preference data and return a `ValidationReport` (never raises for bad rows).
 
@@ -27,6 +29,8 @@ def validate(
     mapping, nothing written), or an in-memory `Dataset` / `DatasetDict`. `spec`: a layout
     spec for a raw source (forces the raw path). `tokenizer`: a tokenizer path (or object)
     for the token checks; transformers is imported only then. `splits`: only these splits.
+    `against`: evaluation sets; a prompt sharing an `ngram`-word n-gram with one of their prompts
+    is reported as `splits.contamination` (as `prefdata mix` decontaminates).
     Raises `PrefdataError` when the input cannot be read.
     """
     raw = None
@@ -39,13 +43,15 @@ def validate(
     else:
         data = from_dataset(path_or_dataset, splits)
     token_check = _token_check(tokenizer, max_length)
-    result = run_checks(data, raw=raw is not None, token_check=token_check)
+    extra = [_contamination_check(against, ngram)] if against else []
+    result = run_checks(data, raw=raw is not None, token_check=token_check, extra=extra)
     if raw is not None:
         raw.report_rejects(result.sink)
     elif data.manifest is not None:  # a convert output: what the conversion dropped
         report_manifest_drops(data.manifest, data.path, list(data.splits), result.sink)
     if token_check is not None:
         token_check.add_stats(result.stats)
+    _add_rows_in(result.stats, raw.rows_in if raw is not None else manifest_rows_in(data.manifest))
     return ValidationReport(
         prefdata_version=__version__,
         path=str(path_or_dataset) if data.path == "<dataset>" else data.path,
@@ -57,7 +63,20 @@ def validate(
         max_length=max_length,
         splits=result.stats,
         findings=result.sink.findings(),
+        rows_affected=result.sink.affected.totals(raw.source_rows if raw is not None else None),
     )
+
+
+def _contamination_check(against: list[str | Path], ngram: int) -> Any:
+    from prefdata.mix.contamination import build_index
+    from prefdata.validate.checks.contamination import ContaminationCheck
+
+    return ContaminationCheck(build_index([str(path) for path in against], ngram, Path.cwd()))
+
+
+def _add_rows_in(stats: dict[str, SplitStats], rows_in: dict[str, int]) -> None:
+    for split, split_stats in stats.items():
+        split_stats.rows_in = rows_in.get(split)
 
 
 def _token_check(tokenizer: Any, max_length: int | None) -> Any:

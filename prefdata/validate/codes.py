@@ -24,10 +24,12 @@ CHECKS: dict[str, CheckInfo] = {
     "structure.tool_call": CheckInfo("error", "tool call whose arguments are not a JSON object"),
     "structure.tools_schema": CheckInfo("error", "`tools` entry that is not a valid function JSON schema"),
     "structure.margin": CheckInfo("error", "margin that is NaN or infinite"),
+    "margin.null": CheckInfo("error", "null margin (TRL's RewardTrainer cannot batch it)"),
+    "margin.negative": CheckInfo("warning", "negative margin: chosen scored below rejected"),
     "content.empty": CheckInfo("error", "empty or null response"),
     "content.empty_prompt": CheckInfo("warning", "empty or null prompt"),
     "content.identical": CheckInfo("error", "chosen identical to rejected"),
-    "content.prefix": CheckInfo("warning", "one response a strict prefix of the other"),
+    "content.prefix": CheckInfo("warning", "one non-empty response a strict prefix of the other"),
     "content.duplicate": CheckInfo("warning", "exact duplicate pair"),
     "content.contradiction": CheckInfo("warning", "same prompt with A over B and B over A"),
     "content.length_ratio": CheckInfo("warning", "extreme length ratio between chosen and rejected"),
@@ -35,6 +37,9 @@ CHECKS: dict[str, CheckInfo] = {
     "content.tie": CheckInfo("info", "tie dropped by the converter"),
     "convert.dropped": CheckInfo("warning", "row the converter dropped"),
     "splits.prompt_leak": CheckInfo("warning", "prompt shared between a train and an evaluation split"),
+    "splits.contamination": CheckInfo(
+        "error", "prompt sharing an n-gram with an evaluation set given to --against"
+    ),
     "tokens.too_long": CheckInfo("warning", "pair longer than --max-length tokens"),
     "tokens.identical_after_truncation": CheckInfo(
         "error", "pair identical after truncation to --max-length"

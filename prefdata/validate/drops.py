@@ -37,6 +37,7 @@ def report_manifest_drops(
     for split in splits:
         for reason, count in sorted(_dropped(manifest, split).items()):
             sink.add(drop_code(reason), int(count), f"{split}: {reason}")
+            sink.mark_dropped(drop_code(reason), split, count=int(count))  # one reason per dropped row
     wanted = set(splits)
     codes = {drop_code(r) for s in splits for r in _dropped(manifest, s)}
     for reject in _rejects(Path(folder) / REJECTS_FILE):
@@ -45,6 +46,12 @@ def report_manifest_drops(
         code = drop_code(str(reject.get("reason")))
         if code in codes and reject.get("split") in wanted:
             sink.add_example(code, _example(reject))
+
+
+def manifest_rows_in(manifest: dict[str, Any] | None) -> dict[str, int]:
+    """Input rows per split, as the manifest records them (empty without a manifest)."""
+    splits = (manifest or {}).get("splits") or {}
+    return {name: rep["rows_in"] for name, rep in splits.items() if isinstance(rep.get("rows_in"), int)}
 
 
 def _dropped(manifest: dict[str, Any], split: str) -> dict[str, int]:

@@ -8,7 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from prefdata.validate.flatten import calls_text, offsets_of, text_field
+from prefdata.transforms.turn_order import ROLE_CODES
+from prefdata.validate.flatten import calls_text, offsets_of, regroup, text_field
 
 
 @dataclass
@@ -37,6 +38,14 @@ class Messages:
     def role_is(self, role: str) -> np.ndarray:
         """Boolean per message."""
         return pc.equal(self.roles, role).to_numpy(zero_copy_only=False)
+
+    def codes(self) -> list[str]:
+        """Each row's conversation as `turn_order` codes (`?` for an unknown role)."""
+        known = pa.array(list(ROLE_CODES))
+        code = pc.take(pa.array(list(ROLE_CODES.values()), pa.large_string()), pc.index_in(self.roles, known))
+        calls = pc.greater(pc.binary_length(self.calls), 0)
+        code = pc.if_else(pc.and_(pc.equal(code, "a"), calls), "c", pc.fill_null(code, "?"))
+        return pc.fill_null(regroup(code, self.offsets, ""), "").to_pylist()  # type: ignore[no-any-return]
 
     def rows_with(self, mask: np.ndarray) -> np.ndarray:
         """Rows (sorted, unique) having at least one message where `mask` holds."""

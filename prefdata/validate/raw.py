@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from prefdata.errors import SourceError
@@ -63,6 +64,7 @@ class RawInput:
     data: CanonicalInput
     layout: str | None
     rejects: list[Any] = field(default_factory=list)
+    rows_in: dict[str, int] = field(default_factory=dict)
 
     def report_rejects(self, sink: FindingSink) -> None:
         """Add every dropped row as a finding under the code of its drop reason."""
@@ -77,6 +79,17 @@ class RawInput:
                 excerpt=excerpt(text or reject.reason),
             )
             sink.add(code, 1, reject.split, [ex])
+            sink.mark_dropped(code, reject.split, [reject.source_row])
+
+    def source_rows(self, split: str, rows: np.ndarray) -> np.ndarray:
+        """The source rows the given rows of the converted `split` came from."""
+        if not len(rows):
+            return rows
+        taken = self.data.splits[split].take(rows)
+        index = taken.schema.get_field_index("source_row")
+        if index < 0:  # convert always writes it; without it, pairs are the rows
+            return rows
+        return np.asarray(taken.column(index).drop_null().to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def open_raw(
@@ -86,9 +99,10 @@ def open_raw(
     from prefdata import ConvertOptions, convert  # the converter is only needed for raw sources
 
     # Empty and identical rows are kept so the content checks see them (with their source row
-    # and every problem they have, e.g. an empty reply is also a prefix of the other reply).
+    # and every problem they have, e.g. an empty reply that is also a duplicate).
     options = ConvertOptions(empty="keep", identical="keep")
     result = convert(str(path), None, spec=spec, options=options)
     rejects = [r for r in getattr(result, "rejects", []) if not splits or r.split in splits]
-    layout = getattr(getattr(result, "manifest", None), "layout", None)
-    return RawInput(from_dataset(result.dataset, splits), layout, rejects)
+    manifest = getattr(result, "manifest", None)
+    rows_in = {name: rep.rows_in for name, rep in getattr(manifest, "splits", {}).items()}
+    return RawInput(from_dataset(result.dataset, splits), getattr(manifest, "layout", None), rejects, rows_in)

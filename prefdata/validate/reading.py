@@ -22,6 +22,8 @@ import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from prefdata.errors import SourceError
+from prefdata.sources.saved import is_saved_dataset, saved_split_files
+from prefdata.validate.manifest import read_manifest
 
 BATCH_ROWS = 65_536
 DATA_SUFFIXES = (".parquet", ".jsonl", ".json", ".arrow", ".jsonl.gz", ".json.gz")
@@ -63,6 +65,8 @@ class SplitInput:
     def take(self, rows: np.ndarray) -> pa.RecordBatch:
         """The rows at the given 0-based indices (a re-scan that stops after the last one)."""
         wanted = np.unique(np.asarray(rows, dtype=np.int64))
+        if not len(wanted):
+            return pa.RecordBatch.from_pylist([], schema=self.schema)
         parts, start = [], 0
         for batch in self.batches():
             local = wanted[(wanted >= start) & (wanted < start + batch.num_rows)] - start
@@ -96,7 +100,7 @@ def open_canonical(path: str | Path, splits: list[str] | None = None) -> Canonic
     if not p.exists():
         raise SourceError(f"no such file or folder: {p}", fix="check the path")
     found = _open_folder(p) if p.is_dir() else {"train": _open_file(p, "train")}
-    manifest = _read_manifest(p)
+    manifest = read_manifest(p)
     return CanonicalInput(str(p), _select(found, splits, str(p)), manifest)
 
 
@@ -126,19 +130,11 @@ def _select(found: dict[str, SplitInput], splits: list[str] | None, where: str) 
     return {s: found[s] for s in splits}
 
 
-def _read_manifest(p: Path) -> dict[str, Any] | None:
-    f = p / "prefdata.json"
-    if p.is_dir() and f.is_file():
-        return json.loads(f.read_text())
-    return None
-
-
 def _open_folder(p: Path) -> dict[str, SplitInput]:
-    if (p / "dataset_dict.json").is_file():
-        names = json.loads((p / "dataset_dict.json").read_text())["splits"]
-        return {n: _open_saved(p / n, n) for n in names}
-    if (p / "state.json").is_file():
-        return {"train": _open_saved(p, "train")}
+    if is_saved_dataset(p):
+        # convert's reader: the same split names, and the same refusal of a split or data file
+        # listed outside the folder (`../elsewhere/train`), of broken JSON and of missing files
+        return {name: _open_files(files, name) for name, files in saved_split_files(p).items()}
     files = sorted(
         f for f in p.rglob("*") if f.is_file() and f.name.endswith(DATA_SUFFIXES) and f.name not in NOT_DATA
     )
@@ -150,12 +146,6 @@ def _open_folder(p: Path) -> dict[str, SplitInput]:
 
 def _split_of(filename: str) -> str:
     return re.split(r"[-_.]", filename, maxsplit=1)[0] or "train"
-
-
-def _open_saved(folder: Path, name: str) -> SplitInput:
-    state = json.loads((folder / "state.json").read_text())
-    files = [folder / d["filename"] for d in state["_data_files"]]
-    return _open_files(files, name)
 
 
 def _open_files(files: list[Path], name: str) -> SplitInput:

@@ -25,3 +25,8 @@ def _annotation(finding: Finding, file: str | None) -> str:
     shown = "; ".join(f"{ex.location()} [{ex.field}] {ex.excerpt}" for ex in finding.examples[:3])
     message = f"{finding.title}: {finding.count} row(s)" + (f" (e.g. {shown})" if shown else "")
     return f"::{_LEVEL[finding.severity]} {','.join(props)}::{_data(message)}"
+
+
+def render_error(path: str, message: str) -> str:
+    """One `::error` annotation for a path that could not be validated at all."""
+    return f"::error title={_prop('prefdata validate')}::{_data(f'{path}: {message}')}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
+from prefdata.validate.render_text import split_line
 from prefdata.validate.report import Finding, Histogram, ValidationReport
 
 _COLORS = {"chosen": "#2e7d32", "rejected": "#c62828", "prompt": "#1565c0"}
@@ -21,7 +22,7 @@ def render_html(report: ValidationReport) -> str:
     """The whole page as a string."""
     body = [f"<h1>prefdata validate: {escape(report.path)}</h1>", _summary(report), _findings(report)]
     for split, stats in report.splits.items():
-        body.append(f"<h2>Split {escape(split)} ({stats.rows:,} rows)</h2>")
+        body.append(f"<h2>Split {escape(split)} ({split_line(stats)})</h2>")
         for unit in ("chars", "tokens"):
             series = {
                 side: getattr(s, "char_histogram" if unit == "chars" else "token_histogram")
@@ -52,7 +53,9 @@ def _summary(report: ValidationReport) -> str:
         ("format", report.format or "?"),
         ("prompt", report.prompt or "?"),
         ("errors", str(report.count("error"))),
+        ("error-rows", str(report.rows_affected.get("error", 0))),
         ("warnings", str(report.count("warning"))),
+        ("warning-rows", str(report.rows_affected.get("warning", 0))),
     ]
     rows = "".join(f"<tr><th>{k}</th><td id='summary-{k}'>{escape(v)}</td></tr>" for k, v in cells)
     return f"<table class='summary'>{rows}</table>"

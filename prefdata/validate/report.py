@@ -83,7 +83,12 @@ class SideStats(_Model):
 class SplitStats(_Model):
     """Statistics for one split."""
 
-    rows: int
+    rows: int = Field(description="Rows of the validated data: one preference pair each.")
+    rows_in: int | None = Field(
+        default=None,
+        description="Input rows these pairs came from, when known: the rows of a raw source, or the "
+        "`rows_in` a convert output's manifest records. A row can give several pairs or none.",
+    )
     sides: dict[str, SideStats] = Field(default_factory=dict)
 
 
@@ -102,9 +107,14 @@ class ValidationReport(_Model):
     max_length: int | None = None
     splits: dict[str, SplitStats] = Field(default_factory=dict)
     findings: list[Finding] = Field(default_factory=list)
+    rows_affected: dict[Severity, int] = Field(
+        default_factory=dict,
+        description="Distinct rows with at least one finding, per severity: a row with several problems "
+        "counts once (source rows for a raw source; dropped input rows included).",
+    )
 
     def count(self, severity: Severity) -> int:
-        """Number of findings at exactly `severity`."""
+        """Number of check codes that found something at exactly `severity`."""
         return sum(1 for f in self.findings if f.severity == severity)
 
     def finding(self, code: str) -> Finding | None:

@@ -13,6 +13,7 @@ from prefdata.validate.checks.base import Check
 from prefdata.validate.checks.content import ContentCheck
 from prefdata.validate.checks.duplicates import DuplicateCheck
 from prefdata.validate.checks.lengths import LengthStatsCheck
+from prefdata.validate.checks.margins import MarginCheck
 from prefdata.validate.checks.splits import SplitLeakCheck
 from prefdata.validate.checks.structure import StructureCheck
 from prefdata.validate.checks.tools import ToolsCheck
@@ -31,13 +32,16 @@ class RunResult:
     stats: dict[str, SplitStats] = field(default_factory=dict)
 
 
-def run_checks(data: CanonicalInput, *, raw: bool = False, token_check: Any = None) -> RunResult:
+def run_checks(
+    data: CanonicalInput, *, raw: bool = False, token_check: Any = None, extra: list[Check] | None = None
+) -> RunResult:
     """Run the checks on `data`; a split whose columns fit no shape gets `structure.shape` only."""
     sink = FindingSink()
     shapes = _shapes(data, sink)
     lengths = LengthStatsCheck()
     checks: list[Check] = [
         StructureCheck(),
+        MarginCheck(),
         ToolsCheck(),
         ContentCheck(),
         lengths,
@@ -46,6 +50,7 @@ def run_checks(data: CanonicalInput, *, raw: bool = False, token_check: Any = No
     ]
     if token_check is not None:
         checks.append(token_check)
+    checks += extra or []
     for split, shape in shapes.items():
         start = 0
         for batch in data.splits[split].batches():

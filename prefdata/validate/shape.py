@@ -18,7 +18,7 @@ import pyarrow as pa
 
 SIDES = ("prompt", "chosen", "rejected")
 OPTIONAL_COLUMNS = frozenset(
-    {"margin", "tools", "chat_template_kwargs", "tie", "source_row", "source_split", "id"}
+    {"margin", "tools", "chat_template_kwargs", "tie", "source_row", "source_rows", "source_split", "id"}
 )
 
 

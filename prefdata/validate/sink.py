@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
+import numpy as np
+
+from prefdata.validate.affected import AffectedRows
 from prefdata.validate.codes import CHECKS, SEVERITY_RANK
 from prefdata.validate.report import Example, Finding
 
@@ -22,13 +26,21 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
+class RowsOf(Protocol):
+    """What `add_rows` needs of a batch view: its split and the split rows of its local rows."""
+
+    split: str
+    rows: np.ndarray
+
+
 class FindingSink:
-    """Accumulates findings per check code across batches and splits."""
+    """Accumulates findings per check code across batches and splits, and which rows they hit."""
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
         self.breakdown: dict[str, dict[str, int]] = {}
         self.examples: dict[str, list[Example]] = {}
+        self.affected = AffectedRows()
 
     def add(self, code: str, count: int, key: str, examples: Iterable[Example] = ()) -> None:
         """Add `count` occurrences of `code` under breakdown `key` (a split or split pair)."""
@@ -54,9 +66,24 @@ class FindingSink:
         if self.wants_examples(code) > 0:
             self.examples.setdefault(code, []).append(example)
 
-    def add_rows(self, code: str, split: str, rows: list[int], make: Callable[[int], Example]) -> None:
-        """Add offending rows (local indices); `make` builds an Example for the first few."""
+    def add_rows(
+        self, code: str, where: RowsOf | str, rows: list[int], make: Callable[[int], Example]
+    ) -> None:
+        """Add offending rows (local indices of the view `where`); `make` builds an Example for the
+        first few. Given a view, the rows also count towards the distinct rows per severity;
+        given only a split name (older callers), they are counted as findings only."""
+        split = where if isinstance(where, str) else where.split
+        if not isinstance(where, str) and rows:
+            self.mark_rows(code, split, where.rows[np.asarray(rows, dtype=np.int64)])
         self.add(code, len(rows), split, (make(i) for i in rows[: self.wants_examples(code)]))
+
+    def mark_rows(self, code: str, split: str, rows: np.ndarray) -> None:
+        """Note the 0-based rows of `split` that `code` found (for the distinct-row totals)."""
+        self.affected.data(CHECKS[code].severity, split, rows)
+
+    def mark_dropped(self, code: str, split: str, source_rows: Iterable[int] = (), count: int = 0) -> None:
+        """Note input rows the converter dropped, by source row or (rows not listed) by count."""
+        self.affected.dropped(CHECKS[code].severity, split, source_rows, count)
 
     def findings(self) -> list[Finding]:
         """The findings, worst severity first, then by code."""

@@ -77,12 +77,21 @@ def convert_rows(rows: list[dict[str, Any]], layout: str, opts: prefdata.Convert
 
 
 def check_accounting(result: prefdata.ConvertResult, n: int, trees: dict[int, set[int]] | None) -> None:
-    """Every input row used or rejected, exactly once; the manifest's counts match."""
+    """Every input row used or rejected, exactly once; the manifest's counts match.
+
+    Checked from the output alone: an output row built from several input rows (a flat message
+    tree) names them all in `source_rows`; `trees` (root row -> the tree's rows), when given,
+    is what those lists must say.
+    """
     out = result.dataset["train"]
     used = set(out["source_row"]) if len(out) else set()
-    if trees is not None:  # a tree's pairs name its root's row; its other rows are used through it
-        assert used <= set(trees)
-        used = set().union(*(trees[root] for root in used))
+    if "source_rows" in out.column_names:
+        for row, rows in zip(out["source_row"], out["source_rows"], strict=True):
+            assert row in rows and rows == sorted(set(rows))
+            assert trees is None or set(rows) == trees[row]
+        used = {i for rows in out["source_rows"] for i in rows}
+    else:
+        assert trees is None or not len(out), "a flat table's output names no `source_rows`"
     rejected = [r.source_row for r in result.rejects]
     assert len(rejected) == len(set(rejected)), "a row rejected twice"
     assert not used & set(rejected), "a row both used and rejected"

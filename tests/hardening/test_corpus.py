@@ -43,8 +43,8 @@ Never a traceback. To add a case: add a file to `corpus/` (or a builder) and one
 | prompt_messages_in_standard   | rejects bad_value: a conversational row in a text dataset      |
 | tool_call_type_number         | rejects bad_value                                              |
 | json_turns_not_json / json_messages_not_json | rejects bad_value                               |
-| margin_na / margin_nan_literal / parquet_margins_not_finite | converts: margin null            |
-| parquet_scores_not_finite     | converts: margins null, never NaN                              |
+| margin_na                     | rejects bad_value: text in a margin column                     |
+| margin_nan_literal / parquet_margins_not_finite / parquet_scores_not_finite | rejects no_margin: never a null or NaN margin |
 | ratings_na / strength_na / winner_unknown | rejects: fewer_than_two_responses / missing_preference |
 | completions_not_list / hh_without_markers | rejects bad_value / no_shared_prompt               |
 | saved_split_escapes / saved_file_escapes | stops: "outside"                                    |
@@ -287,22 +287,12 @@ CASES = [
         Rejects("no_shared_prompt", (1,), 1),
     ),
     # --- numbers: strings, N/A, NaN, infinities ---
-    Case("margin_na", corpus("margin_na.jsonl"), Converts(3, lambda ds: ds["margin"] == [1.5, None, 0.5])),
-    Case(
-        "margin_nan_literal",
-        corpus("margin_nan_literal.jsonl"),
-        Converts(3, lambda ds: ds["margin"] == [1.5, None, None]),
-    ),
-    Case(
-        "parquet_margins_not_finite",
-        b.parquet_margins_not_finite,
-        Converts(4, lambda ds: ds["margin"] == [1.5, None, None, None]),
-    ),
-    Case(
-        "parquet_scores_not_finite",
-        b.parquet_scores_not_finite,
-        Converts(4, lambda ds: ds["margin"] == [5.0, None, None, None]),
-    ),
+    # a margin column holds a number on every row (TRL reads one from each): text is a bad value,
+    # a missing one (null, NaN, infinite) drops the row as `no_margin` (tests/hardening/test_label_domains.py)
+    Case("margin_na", corpus("margin_na.jsonl"), Rejects("bad_value", (1, 2), 1, "margin")),
+    Case("margin_nan_literal", corpus("margin_nan_literal.jsonl"), Rejects("no_margin", (1, 2), 1, "margin")),
+    Case("parquet_margins_not_finite", b.parquet_margins_not_finite, Rejects("no_margin", (1, 2, 3), 1, "margin")),
+    Case("parquet_scores_not_finite", b.parquet_scores_not_finite, Rejects("no_margin", (1, 2, 3), 1, "scores")),
     Case("ratings_na", corpus("ratings_na.jsonl"), Rejects("fewer_than_two_responses", (1, 2), 1)),
     Case(
         "strength_na",

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import re
+import shutil
+import stat
 from pathlib import Path
 
 import datasets
@@ -91,3 +96,101 @@ def test_a_failed_run_into_a_new_folder_leaves_nothing(tmp_path):
     result = run(BAD, out)
     assert result.exit_code == 2
     assert not out.exists() and not leftovers(out)
+
+
+def test_an_input_inside_the_output_is_never_deleted_by_overwrite(tmp_path):
+    """`convert raw.jsonl o; mv raw.jsonl o/; convert o/raw.jsonl o --overwrite` used to delete the input."""
+    out = written(tmp_path, "o")
+    moved = out / "raw.jsonl"
+    moved.write_bytes(GOOD.read_bytes())
+    result = run(moved, out, "--overwrite")
+    assert result.exit_code == 2 and "lies inside the output folder" in result.stderr
+    assert moved.read_bytes() == GOOD.read_bytes() and (out / "prefdata.json").is_file()
+    assert not leftovers(out)
+
+
+def test_an_input_reached_through_a_link_is_protected_too(tmp_path):
+    out = written(tmp_path, "o")
+    inside = out / "train" / "raw.jsonl"
+    inside.write_bytes(GOOD.read_bytes())
+    link = tmp_path / "elsewhere.jsonl"
+    link.symlink_to(inside)
+    result = run(link, out, "--overwrite")
+    assert result.exit_code == 2 and "a link to" in result.stderr and "lies inside" in result.stderr
+    assert inside.read_bytes() == GOOD.read_bytes()
+
+
+def test_an_output_that_is_or_holds_the_input_folder_is_refused(tmp_path):
+    out = written(tmp_path, "o")
+    (out / "data").mkdir()
+    (out / "data" / "train.jsonl").write_bytes(GOOD.read_bytes())
+    itself = run(out / "data", out, "--overwrite")
+    assert itself.exit_code == 2 and "lies inside the output folder" in itself.stderr
+    assert (out / "data" / "train.jsonl").is_file()
+
+
+def test_an_output_inside_the_input_folder_is_not_replaced(tmp_path):
+    """`data/test_run` names the `test` split: replacing it would first read the old output as input."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.jsonl").write_bytes(GOOD.read_bytes())
+    out = data / "test_run"
+    assert run(data, out).exit_code == 0  # a new folder: nothing of it is read
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    result = run(data, out, "--overwrite")
+    assert result.exit_code == 2 and "lies inside the input folder" in result.stderr
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+
+
+def _act_as_a_user(monkeypatch, blocked: set[str]) -> None:
+    """Deleting behaves as for a non-root user (the tests may run as root): an entry of a read-only
+    folder cannot be removed; and names in `blocked` cannot be removed at all (a busy file)."""
+    real_unlink, real_rmdir = os.unlink, os.rmdir
+
+    def guarded(real):
+        def remove(path, *, dir_fd=None):
+            folder = os.fstat(dir_fd) if dir_fd is not None else os.stat(os.path.dirname(path) or ".")
+            if os.path.basename(path) in blocked or not folder.st_mode & stat.S_IWUSR:
+                raise PermissionError(errno.EACCES, "Permission denied", path)
+            return real(path, dir_fd=dir_fd)
+
+        return remove
+
+    monkeypatch.setattr(os, "unlink", guarded(real_unlink))
+    monkeypatch.setattr(os, "rmdir", guarded(real_rmdir))
+
+
+def test_an_old_output_that_cannot_be_removed_is_named(tmp_path, monkeypatch):
+    out = written(tmp_path, "o")
+    (out / "marker").write_text("old")
+    _act_as_a_user(monkeypatch, {"state.json"})
+    result = run(GOOD, out, "--overwrite")
+    assert result.exit_code == 0, result.stderr
+    [aside] = leftovers(out)
+    assert re.fullmatch(r"\.o\.prefdata-old-\d+", aside)
+    assert f"warning: could not fully remove the replaced output: {tmp_path / aside}" in result.stderr
+    assert not (out / "marker").exists() and (out / "prefdata.json").is_file()  # the new output
+
+
+def test_a_stale_old_output_is_removed_by_a_later_run(tmp_path, monkeypatch):
+    """A moved-aside output left by a dead run, with a read-only folder inside, is removed by the next."""
+    out = written(tmp_path, "o")
+    stale = tmp_path / ".o.prefdata-old-999999999"  # above any pid_max: its process is gone
+    shutil.copytree(out, stale)
+    (stale / "train").chmod(0o555)
+    _act_as_a_user(monkeypatch, set())
+    result = run(GOOD, out, "--overwrite")
+    assert result.exit_code == 0, result.stderr
+    assert not leftovers(out) and "warning" not in result.stderr
+
+
+def test_a_stale_folder_that_stays_is_named_on_every_run(tmp_path, monkeypatch):
+    out = written(tmp_path, "o")
+    stale = tmp_path / ".o.prefdata-staging-999999999"
+    (stale / "train").mkdir(parents=True)
+    (stale / "train" / "busy.arrow").write_text("x")
+    _act_as_a_user(monkeypatch, {"busy.arrow"})
+    for _ in range(2):
+        result = run(GOOD, out, "--overwrite")
+        assert result.exit_code == 0, result.stderr
+        assert f"a folder left by an earlier run: {stale}" in result.stderr

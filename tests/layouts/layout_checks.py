@@ -54,12 +54,15 @@ def assert_accounted(result) -> None:
     """Every input row is either the source of some output row or rejected, never both, never neither;
     the manifest's counts agree with the data and the rejects."""
     for split, report in result.manifest.splits.items():
-        produced = [r["source_row"] for r in result.dataset[split].to_list()]
+        out = result.dataset[split]
+        # an output row built from several input rows (a flat message tree) names them all
+        column = "source_rows" if "source_rows" in out.column_names else "source_row"
+        produced = sorted({i for v in out[column] for i in (v if isinstance(v, list) else [v])})
         rejected = [r.source_row for r in result.rejects if r.split == split]
         assert len(rejected) == len(set(rejected)), f"{split}: a row is rejected twice"
         assert not set(produced) & set(rejected), f"{split}: rows both kept and rejected"
         assert set(produced) | set(rejected) == set(range(report.rows_in)), f"{split}: rows unaccounted for"
-        assert report.rows_out == len(produced)
+        assert report.rows_out == len(out)
         reasons = Counter(r.reason for r in result.rejects if r.split == split)
         assert dict(reasons) == report.dropped
 

@@ -57,10 +57,13 @@ def test_prefix_and_marker_traps():
     assert rows[3]["prompt"] == [msg("user", "How many legs does a spider have?")]
     assert rows[3]["chosen"] == [msg("assistant", "Eight")]
     assert rows[3]["rejected"] == [msg("assistant", "Eight, although some people think they have six.")]
-    # a reply containing blank-line role markers stays one reply (not re-split into turns)
+    # blank-line role markers after the shared prompt are turns: the rejected side goes on for
+    # two more turns (a multi-turn completion), never one reply with the raw markers in it
     assert rows[4]["prompt"] == [msg("user", "Write a two-line dialogue.")]
     assert rows[4]["rejected"] == [
-        msg("assistant", "Here you go:\n\nHuman: Did you feed the cat?\n\nAssistant: Twice, apparently.")
+        msg("assistant", "Here you go:"),
+        msg("user", "Did you feed the cat?"),
+        msg("assistant", "Twice, apparently."),
     ]
     # markers not preceded by a blank line are quoted text
     assert rows[5]["chosen"] == [

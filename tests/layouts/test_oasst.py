@@ -13,15 +13,18 @@ from math import comb
 from pathlib import Path
 from typing import Any
 
+import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from layout_checks import assert_accounted
 
 import prefdata
 from prefdata import ConvertOptions
 from prefdata.records.spec import MessageTree
 from prefdata.transforms.drops import REASONS, Drop
 from prefdata.transforms.message_tree import assemble_flat, tree_pairs
+from prefdata.validate import validate
 
 TREE = MessageTree(encoding="message_tree", structure="tree")
 FLAT_COLUMNS = [
@@ -378,3 +381,55 @@ def test_converting_the_canonical_output_again_is_the_identity(oasst_sample, tmp
     assert second.manifest.splits["train"].dropped == {}
     for column in ("prompt", "chosen", "rejected"):
         assert second.dataset["train"][column] == first.dataset["train"][column]
+
+
+def _flat_row(
+    message_id: str, parent: str | None, role: str, text: str, rank: int | None = None
+) -> dict[str, Any]:
+    return {
+        "message_id": message_id,
+        "parent_id": parent,
+        "text": text,
+        "role": role,
+        "rank": rank,
+        "deleted": False,
+        "synthetic": False,
+        "message_tree_id": message_id if parent is None else None,
+        "tree_state": "ready_for_export",
+    }
+
+
+def test_flat_output_names_every_input_row_it_was_built_from(tmp_path):
+    """`source_rows` lists all the rows of the tree a pair came from: the files alone account for
+    every input row (before, rows 3 and 4 appeared nowhere: not in the output, not in the rejects)."""
+    rows = [
+        _flat_row("p1", None, "prompter", "First question?"),
+        _flat_row("a1", "p1", "assistant", "The only reply.", 0),
+        _flat_row("q1", None, "prompter", "Second question?"),
+        _flat_row("b1", "q1", "assistant", "Better.", 0),
+        _flat_row("b2", "q1", "assistant", "Worse.", 1),
+    ]
+    for row in rows:
+        row["message_tree_id"] = "t1" if row["message_id"] in ("p1", "a1") else "t2"
+    path = _write_jsonl(tmp_path / "messages.jsonl", rows)
+    assert prefdata.detect(path).layout == "oasst-flat"
+    result = prefdata.convert(path, tmp_path / "out")
+    assert [(r.source_row, r.reason) for r in result.rejects] == [(0, "no_pairs"), (1, "no_pairs")]
+    # from the files alone: the data's source_rows and rejects.jsonl cover each input row once
+    saved = datasets.load_from_disk(str(tmp_path / "out"))["train"]
+    assert saved["source_row"] == [2] and saved["source_rows"] == [[2, 3, 4]]
+    rejected = [
+        json.loads(line)["source_row"]
+        for line in (tmp_path / "out" / "rejects.jsonl").read_text().splitlines()
+    ]
+    used = [i for rows_used in saved["source_rows"] for i in rows_used]
+    assert sorted(used + rejected) == list(range(len(rows)))
+    assert_accounted(result)
+    errors = [f.code for f in validate(tmp_path / "out").findings if f.severity == "error"]
+    assert errors == []
+
+
+def test_tree_export_rows_have_no_source_rows(oasst_sample):
+    # one tree is one input row: `source_row` alone traces it
+    ds = prefdata.convert(oasst_sample).dataset["train"]
+    assert "source_rows" not in ds.column_names

@@ -9,11 +9,14 @@ from layout_checks import FIXTURES, assert_accounted, msg, read_jsonl, reject_re
 
 import prefdata
 from prefdata import ConvertOptions
+from prefdata.layouts import builtin_spec
 from prefdata.records.messages import strip_absent
 
 EXPLICIT = FIXTURES / "trl-conversational.jsonl"  # TRL style: arguments as dicts, tools as a list
 IMPLICIT = FIXTURES / "trl-conversational-implicit.jsonl"  # OpenAI style: JSON-text arguments and tools
 SYSTEM = msg("system", "You are a helpful assistant with access to tools.")
+# the layout without its margin column: row 2 (no margin) is kept, as a source without margins would be
+NO_MARGIN = builtin_spec("trl-conversational").model_copy(update={"margin": None})
 
 
 def _stripped(messages: list[dict]) -> list[dict]:
@@ -30,6 +33,10 @@ def test_detected_with_runner_up():
 def test_explicit_tool_call_row_exact():
     result = prefdata.convert(EXPLICIT)
     rows = rows_by_source(result)
+    # row 2 has no margin beside rows that have one: a margin column needs a number on every row
+    assert reject_reasons(result) == {2: "no_margin", 3: "empty_response", 4: "unknown_role"}
+    assert_accounted(result)
+    rows |= {2: rows_by_source(prefdata.convert(EXPLICIT, spec=NO_MARGIN))[2]}
     row = rows[1]
     assert _stripped(row["prompt"]) == [SYSTEM, msg("user", "What's the weather in Paris right now?")]
     assert _stripped(row["chosen"]) == [
@@ -69,10 +76,8 @@ def test_explicit_tool_call_row_exact():
             ],
         )
     ]
-    assert rows[2]["margin"] is None and rows[2]["chat_template_kwargs"] == {"enable_thinking": True}
+    assert "margin" not in rows[2] and rows[2]["chat_template_kwargs"] == {"enable_thinking": True}
     assert rows[0]["tools"] is None
-    assert reject_reasons(result) == {3: "empty_response", 4: "unknown_role"}
-    assert_accounted(result)
 
 
 def test_implicit_openai_style_rows():
@@ -141,7 +146,7 @@ def _render(tokenizer, messages, tools, kwargs):
 @pytest.mark.parametrize(("path", "index"), [(EXPLICIT, 1), (EXPLICIT, 2), (IMPLICIT, 0)])
 def test_tool_rows_render_like_the_source(chat_tokenizer, path, index):
     source = read_jsonl(path)[index]
-    row = rows_by_source(prefdata.convert(path))[index]
+    row = rows_by_source(prefdata.convert(path, spec=NO_MARGIN))[index]
     source_messages = source.get("prompt", []) + source["chosen"]
     source_tools = json.loads(source["tools"]) if isinstance(source["tools"], str) else source["tools"]
     expected = _render(chat_tokenizer, source_messages, source_tools, source.get("chat_template_kwargs"))

@@ -34,12 +34,12 @@ def test_explicit_rows_and_margin_kept():
         "margin": 2.5,
         "source_row": 0,
     }
-    assert rows[2] == {"prompt": "2 + 2 =", "chosen": " 4", "rejected": " 5", "margin": None, "source_row": 2}
+    assert 2 not in rows  # no margin beside rows that have one: dropped, TRL needs a margin on every row
     assert (
         rows[5]["chosen"]
         == " Red leaves drift and fall\n quiet paths beneath the oaks\n the year breathes slower"
     )
-    assert reject_reasons(result) == {3: "empty_response", 4: "identical"}
+    assert reject_reasons(result) == {2: "no_margin", 3: "empty_response", 4: "identical"}
     assert_accounted(result)
 
 
@@ -76,7 +76,7 @@ def test_prompt_and_format_options():
 def test_identical_policy_keep():
     result = prefdata.convert(EXPLICIT, options=ConvertOptions(identical="keep"))
     assert rows_by_source(result)[4]["chosen"] == rows_by_source(result)[4]["rejected"]
-    assert reject_reasons(result) == {3: "empty_response"}
+    assert reject_reasons(result) == {2: "no_margin", 3: "empty_response"}
     assert_accounted(result)
 
 

@@ -192,9 +192,17 @@ def test_evaluate_prints_a_table(fitted, data_dir, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = invoke("evaluate", out, data_dir, "--split", "train", "--by", "source")
     assert result.exit_code == 0, result.output
-    for line in ("pairs      24", "accuracy", "mean gap", "forum", "margin", "plot: reward-distribution.png"):
+    # the plot goes beside the model, not into the working directory (issue 10)
+    for line in (
+        "pairs      24",
+        "accuracy",
+        "mean gap",
+        "forum",
+        "margin",
+        f"plot: {out}/reward-distribution.png",
+    ):
         assert line in result.output
-    assert (tmp_path / "reward-distribution.png").read_bytes().startswith(PNG_MAGIC)
+    assert (out / "reward-distribution.png").read_bytes().startswith(PNG_MAGIC)
 
 
 def test_evaluate_refuses_a_list_column(fitted, tmp_path):

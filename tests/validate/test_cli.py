@@ -82,3 +82,18 @@ def test_real_process_exit_statuses(write, tmp_path):
     assert failing.returncode == 1
     assert json.loads(failing.stdout)["findings"][0]["code"] == "content.identical"
     assert _subprocess(tmp_path / "missing").returncode == 2
+
+
+def test_several_paths(write, tmp_path):
+    clean, flawed = write(clean_standard()), _with_identical(write)
+    text = _run(clean, flawed)
+    assert text.exit_code == 1
+    assert text.output.count("(canonical, standard / explicit prompt)") == 2
+    assert "2 paths: 1 passed, 1 with problems, 0 unreadable" in text.output
+    github = _run(clean, tmp_path / "nope", "--format", "github")
+    assert github.exit_code == 2
+    assert "::error title=prefdata validate::" in github.output and "no such file" in github.output
+    reports = json.loads(_run(flawed, clean, "--json").output)
+    assert [ValidationReport.model_validate(r).path for r in reports] == [str(flawed), str(clean)]
+    html = _run(clean, flawed, "--html", tmp_path / "r.html")
+    assert html.exit_code == 2 and "--html" in html.output and not (tmp_path / "r.html").exists()

@@ -57,6 +57,8 @@ def test_html_report(write, tmp_path):
     assert page.counts["content.identical"] == "1" and page.counts["content.empty"] == "1"
     assert page.counts["splits.prompt_leak"] == "2"
     assert page.summary["summary-errors"] == "2"
+    assert page.summary["summary-error-rows"] == "2"  # rows 2 and 4 (issue 10: rows, not codes)
+    assert page.summary["summary-warning-rows"] == "2"  # the test rows leaking train prompts
     ids = {s["id"] for s in page.svgs}
     assert {"train-pair-chars", "train-prompt-chars", "test-pair-chars"} <= ids
     pair = next(s for s in page.svgs if s["id"] == "train-pair-chars")

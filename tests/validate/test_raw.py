@@ -25,8 +25,9 @@ def test_hh_rlhf_traps_by_source_row(tmp_path, monkeypatch):
     assert empty.count == 4
     assert [e.row for e in empty.examples] == [86, 516, 925, 1103]
     prefix = report.finding("content.prefix")
-    assert prefix.count == 5
-    assert [e.row for e in prefix.examples] == [86, 516, 925, 1103, 1609]
+    # issue 10: the 4 empty replies are `content.empty` only, not also strict prefixes
+    assert prefix.count == 1
+    assert [e.row for e in prefix.examples] == [1609]
     assert all(e.source_row == e.row for e in prefix.examples)
     assert list(tmp_path.iterdir()) == []  # nothing written
 
@@ -68,7 +69,7 @@ def test_cli_with_spec_on_raw_source(tmp_path, monkeypatch):
     result = CliRunner().invoke(validate_cmd, [str(HH), "--spec", str(SPECS_DIR / "hh-rlhf.yaml"), "--json"])
     assert result.exit_code == 1
     found = {f["code"]: f for f in json.loads(result.output)["findings"]}
-    assert found["content.empty"]["count"] == 4 and found["content.prefix"]["count"] == 5
+    assert found["content.empty"]["count"] == 4 and found["content.prefix"]["count"] == 1
     assert list(tmp_path.iterdir()) == []
 
 

@@ -23,30 +23,32 @@ class ContentCheck(Check):
     `content.length_ratio`, `content.garbage`."""
 
     def update(self, view: BatchView, sink: FindingSink) -> None:
-        self._empty(view, sink)
+        empty = self._empty(view, sink)
         identical = pc.equal(view.key("chosen"), view.key("rejected")).to_numpy(zero_copy_only=False)
         sink.add_rows(
             "content.identical",
-            view.split,
+            view,
             np.flatnonzero(identical).tolist(),
             lambda i: view.example(i, "chosen"),
         )
-        prefix = strict_prefix(view.key("chosen"), view.key("rejected"))
+        # an empty reply is `content.empty`; calling it a prefix of the other too would count it twice
+        prefix = strict_prefix(view.key("chosen"), view.key("rejected")) & ~empty
         sink.add_rows(
             "content.prefix",
-            view.split,
+            view,
             np.flatnonzero(prefix).tolist(),
             lambda i: view.example(i, _shorter(view, i), _prefix_text(view, i)),
         )
         self._ratio(view, sink)
         self._garbage(view, sink)
 
-    def _empty(self, view: BatchView, sink: FindingSink) -> None:
+    def _empty(self, view: BatchView, sink: FindingSink) -> np.ndarray:
+        """Report empty responses and prompt turns; return the rows with an empty response."""
         empty = {side: _empty_rows(view, side) for side in view.shape.sides}
         either = empty["chosen"] | empty["rejected"]
         sink.add_rows(
             "content.empty",
-            view.split,
+            view,
             np.flatnonzero(either).tolist(),
             lambda i: view.example(i, "chosen" if empty["chosen"][i] else "rejected"),
         )
@@ -58,10 +60,11 @@ class ContentCheck(Check):
         rows = np.logical_or.reduce(list(asking.values()))
         sink.add_rows(
             "content.empty_prompt",
-            view.split,
+            view,
             np.flatnonzero(rows).tolist(),
             lambda i: view.example(i, next(side for side, hit in asking.items() if hit[i])),
         )
+        return either
 
     def _ratio(self, view: BatchView, sink: FindingSink) -> None:
         c, r = view.char_lengths("chosen"), view.char_lengths("rejected")
@@ -69,7 +72,7 @@ class ContentCheck(Check):
         bad = (short > 0) & (long >= MIN_CHARS) & (long >= RATIO * short)
         sink.add_rows(
             "content.length_ratio",
-            view.split,
+            view,
             np.flatnonzero(bad).tolist(),
             lambda i: view.example(i, _shorter(view, i), f"{c[i]} vs {r[i]} characters"),
         )
@@ -77,7 +80,7 @@ class ContentCheck(Check):
     def _garbage(self, view: BatchView, sink: FindingSink) -> None:
         hits = {side: _has_garbage(view.key(side)) for side in view.shape.sides}
         rows = np.flatnonzero(np.logical_or.reduce(list(hits.values()))).tolist()
-        sink.add_rows("content.garbage", view.split, rows, lambda i: _garbage_example(view, hits, i))
+        sink.add_rows("content.garbage", view, rows, lambda i: _garbage_example(view, hits, i))
 
 
 def _conversational(view: BatchView, side: str) -> bool:

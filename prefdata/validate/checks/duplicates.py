@@ -52,6 +52,8 @@ class DuplicateCheck(Check):
 
 def _repeated(keys: np.ndarray) -> np.ndarray:
     """Rows whose key appeared in an earlier row."""
+    if not len(keys):  # an empty split (every row dropped by convert): nothing to compare
+        return np.zeros(0, np.int64)
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     later = np.concatenate([[False], ordered[1:] == ordered[:-1]])

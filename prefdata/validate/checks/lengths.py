@@ -22,6 +22,11 @@ class LengthStatsCheck(Check):
         for side in view.shape.sides:
             per.setdefault(side, LengthCounts()).add(view.char_lengths(side))
 
+    def end_split(self, split: str, sink: FindingSink) -> None:
+        # a split with no rows (every input row dropped) is listed too, with 0 rows
+        self.counts.setdefault(split, {})
+        self.rows.setdefault(split, 0)
+
     def split_stats(self) -> dict[str, SplitStats]:
         """Statistics for every split seen."""
         return {

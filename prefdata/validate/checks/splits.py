@@ -15,7 +15,7 @@ import pyarrow as pa
 import xxhash
 
 from prefdata.validate.batch import BatchView
-from prefdata.validate.batch_lookup import ViewOf, examples_for
+from prefdata.validate.batch_lookup import ViewOf
 from prefdata.validate.checks.base import Check
 from prefdata.validate.flatten import without_last
 from prefdata.validate.hashing import hash_strings, normalise_space
@@ -46,13 +46,34 @@ class SplitLeakCheck(Check):
 
     def finish(self, sink: FindingSink) -> None:
         for train in (s for s in self.hashes if TRAIN.search(s)):
-            seen = np.unique(self.hashes[train])
+            seen, first = np.unique(self.hashes[train], return_index=True)
             for other in (s for s in self.hashes if EVAL.search(s) and s != train):
                 hashes = self.hashes[other]
                 leaked = np.flatnonzero(np.isin(hashes, seen) & (hashes != EMPTY))
-                examples_for(
-                    sink, "splits.prompt_leak", self.view_of(other), leaked, self.field, f"{train}->{other}"
-                )
+                if not len(leaked):
+                    continue
+                # the first train row with each leaked prompt: the row to remove from train
+                in_train = first[np.searchsorted(seen, hashes[leaked])]
+                self._report(sink, train, other, leaked, in_train)
+
+    def _report(
+        self, sink: FindingSink, train: str, other: str, leaked: np.ndarray, in_train: np.ndarray
+    ) -> None:
+        """Count the evaluation rows; each example names the train row sharing its prompt."""
+        code = "splits.prompt_leak"
+        sink.mark_rows(code, other, leaked)
+        wanted = sink.wants_examples(code)
+        examples = []
+        if wanted:
+            shown, train_rows = leaked[:wanted], in_train[:wanted]
+            eval_view, train_view = self.view_of(other)(shown), self.view_of(train)(train_rows)
+            for row, train_row in zip(shown.tolist(), train_rows.tolist(), strict=True):
+                at = int(np.searchsorted(train_view.rows, train_row))
+                named = train_view.example(at, self.field).row
+                ex = eval_view.example(int(np.searchsorted(eval_view.rows, row)), self.field)
+                ex.excerpt = f"also {train} row {named} (remove it from {train}): {ex.excerpt}"
+                examples.append(ex)
+        sink.add(code, len(leaked), f"{train}->{other}", examples)
 
 
 def prompt_hashes(view: BatchView) -> np.ndarray:

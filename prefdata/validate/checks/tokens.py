@@ -119,7 +119,7 @@ class TokenCheck(Check):
         long = np.flatnonzero(ok & (np.maximum(c, r) > limit)).tolist()
         sink.add_rows(
             "tokens.too_long",
-            view.split,
+            view,
             long,
             lambda i: view.example(i, "chosen", f"{c[i]} / {r[i]} tokens > {limit}"),
         )
@@ -131,7 +131,7 @@ class TokenCheck(Check):
         ]
         sink.add_rows(
             "tokens.identical_after_truncation",
-            view.split,
+            view,
             same,
             lambda i: view.example(i, "chosen", f"first {limit} tokens equal ({c[i]} / {r[i]} tokens)"),
         )
@@ -155,9 +155,7 @@ class TokenCheck(Check):
             for side in texts:
                 texts[side].append(rendered[side])
         ok[list(bad)] = False
-        sink.add_rows(
-            "tokens.template_error", view.split, sorted(bad), lambda i: view.example(i, "chosen", bad[i])
-        )
+        sink.add_rows("tokens.template_error", view, sorted(bad), lambda i: view.example(i, "chosen", bad[i]))
         return texts, ok
 
     def add_stats(self, stats: dict[str, SplitStats]) -> None:

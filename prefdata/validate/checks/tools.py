@@ -40,7 +40,7 @@ class ToolsCheck(Check):
                 if problem and int(msgs.parents[m]) not in bad:
                     bad[int(msgs.parents[m])] = (side, problem)
         rows = sorted(bad)
-        sink.add_rows("structure.tool_call", view.split, rows, lambda i: view.example(i, *bad[i]))
+        sink.add_rows("structure.tool_call", view, rows, lambda i: view.example(i, *bad[i]))
 
     def _replies(self, view: BatchView, sink: FindingSink) -> None:
         sides = view.shape.sides
@@ -54,7 +54,7 @@ class ToolsCheck(Check):
             if found:
                 bad[i] = found
         rows = sorted(bad)
-        sink.add_rows("structure.tool_reply", view.split, rows, lambda i: view.example(i, *bad[i]))
+        sink.add_rows("structure.tool_reply", view, rows, lambda i: view.example(i, *bad[i]))
 
     def _tools(self, view: BatchView, sink: FindingSink) -> None:
         col = view.column("tools")
@@ -62,9 +62,7 @@ class ToolsCheck(Check):
             return
         values = col.to_pylist()
         bad = {i: p for i, v in enumerate(values) if v is not None and (p := self._problem(v))}
-        sink.add_rows(
-            "structure.tools_schema", view.split, sorted(bad), lambda i: view.example(i, "tools", bad[i])
-        )
+        sink.add_rows("structure.tools_schema", view, sorted(bad), lambda i: view.example(i, "tools", bad[i]))
 
     def _problem(self, value: Any) -> str | None:
         key = _freeze(value)

@@ -1,0 +1,184 @@
+"""Column-name families: prompt names, position markers, chosen/rejected stems, signal names.
+
+Names alone never decide a preference's direction; they say which columns may hold which
+role, and the sampled values then have to agree (see `values.py`, `signal.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+# prompt roles, in the order their pieces are read into the prompt
+SYSTEM_NAMES = frozenset({"system", "system_prompt", "system_message", "sys"})
+HISTORY_NAMES = frozenset(
+    {"history", "context", "conversation", "conversations", "dialog", "dialogue", "chat_history", "messages"}
+)
+PROMPT_NAMES = frozenset(
+    {
+        "prompt",
+        "instruction",
+        "instructions",
+        "question",
+        "query",
+        "post",
+        "input",
+        "user_prompt",
+        "user_input",
+        "user_query",
+        "problem",
+        "prompt_text",
+        "question_body",
+        "turns",
+    }
+)
+# words that make a column a per-response number (score_0, rating_a, chosen_score, ...)
+SCORE_WORDS = frozenset({"score", "scores", "rating", "ratings", "reward", "rewards", "points", "grade"})
+RANK_WORDS = frozenset({"rank", "ranking", "ranks"})
+# names of a column that names the preferred response
+LABEL_WORDS = frozenset(
+    {
+        "label",
+        "labels",
+        "winner",
+        "preference",
+        "preferred",
+        "pref",
+        "choice",
+        "better",
+        "best",
+        "judgment",
+        "judgement",
+        "verdict",
+        "result",
+        "gold",
+        "vote",
+        "selected",
+        "selection",
+        "win",
+        "answer",
+        "correct",
+        "outcome",
+    }
+)
+# chosen/rejected stems: the first word of each pair marks the preferred side
+STEM_PAIRS = (
+    ("chosen", "rejected"),
+    ("accepted", "rejected"),
+    ("preferred", "dispreferred"),
+    ("preferred", "rejected"),
+    ("better", "worse"),
+    ("winner", "loser"),
+    ("positive", "negative"),
+    ("pos", "neg"),
+    ("good", "bad"),
+)
+# words before a position marker that still name a response in a label value ("model_a")
+RESPONSE_WORDS = frozenset(
+    {
+        "model",
+        "response",
+        "output",
+        "answer",
+        "assistant",
+        "completion",
+        "conversation",
+        "summary",
+        "candidate",
+        "option",
+        "generation",
+        "resp",
+    }
+)
+TIE_WORDS = {
+    "tie": "tie",
+    "draw": "tie",
+    "equal": "tie",
+    "same": "tie",
+    "equivalent": "tie",
+    "both good": "tie",
+    "tie (bothbad)": "tie_both_bad",
+    "tie(bothbad)": "tie_both_bad",
+    "both bad": "tie_both_bad",
+    "both_bad": "tie_both_bad",
+    "bothbad": "tie_both_bad",
+    "neither": "tie_both_bad",
+}
+
+
+def tokens(name: str) -> list[str]:
+    """`chosenResponse_2` -> ['chosen', 'response', '2']."""
+    return [t.lower() for t in _TOKEN.findall(name)]
+
+
+def norm(name: str) -> str:
+    """Lower-case words joined by `_`: `Chosen Response` -> `chosen_response`."""
+    return "_".join(tokens(name))
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A column name split into a stem and a position marker (`output_1` -> `output`, `_`, `1`)."""
+
+    column: str
+    stem: str
+    sep: str
+    marker: str
+
+    @property
+    def family(self) -> tuple[str, str, bool, bool]:
+        """Columns of one family differ only in the marker (same stem, separator, marker kind and case)."""
+        return (self.stem, self.sep, self.marker.isdigit(), self.marker.isupper())
+
+    @property
+    def position(self) -> int:
+        """The marker's order: a=0, b=1; digits as numbers (the base is the family's smallest)."""
+        return int(self.marker) if self.marker.isdigit() else ord(self.marker.lower()) - ord("a")
+
+
+_MARKED = re.compile(r"^(?P<stem>.*?[A-Za-z])(?P<sep>[_\- ]?)(?P<marker>\d{1,2}|[A-Da-d])$")
+
+
+def marked(column: str) -> Marked | None:
+    """The column's position marker, if its name ends in one.
+
+    A letter marker needs a separator (`model_a`) or a case change (`responseA`), so that
+    words ending in a, b, c or d (`data`, `word`) are not split.
+    """
+    m = _MARKED.match(column)
+    if m is None:
+        return None
+    stem, sep, marker = m["stem"], m["sep"], m["marker"]
+    if marker.isalpha() and not sep and not (marker.isupper() and stem[-1].islower()):
+        return None
+    return Marked(column, stem, sep, marker)
+
+
+def stem_partner(column: str) -> tuple[str, str, str] | None:
+    """For a chosen-side name, the rejected-side name and the pair's two words.
+
+    `chosen_response` -> (`rejected_response`, `chosen`, `rejected`); case and separators kept.
+    """
+    for good, bad in STEM_PAIRS:
+        m = re.search(rf"(?<![a-z]){good}(?![a-z])", column, flags=re.I)
+        if m is None:
+            continue
+        word = m.group(0)
+        other = bad.upper() if word.isupper() else bad.capitalize() if word[0].isupper() else bad
+        return column[: m.start()] + other + column[m.end() :], good, bad
+    return None
+
+
+def has_word(column: str, words: frozenset[str]) -> bool:
+    """One of the name's words is in `words`."""
+    return any(t in words for t in tokens(column))
+
+
+def marker_words(text: str, words: frozenset[str]) -> str:
+    """`Model A` / `response_1` / `a` -> the marker (`a`, `1`), lower-cased; the text itself otherwise."""
+    parts = tokens(text)
+    if len(parts) == 2 and parts[0] in words:
+        return parts[1]
+    return text.strip().lower()

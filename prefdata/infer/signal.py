@@ -1,0 +1,295 @@
+"""Readings of the preference signal: every way the sampled values can say which response wins.
+
+Each candidate signal gives zero or more readings; inference takes one only when exactly one
+fits (`ambiguity.py` refuses otherwise). A label is read against the responses' position
+markers: its values must name positions (`1`/`2`, `A`/`B`, `model_a`, `"A>B"`), and at most
+one value may be left over (read as a tie). Numbers name positions by a base (0 or 1); when
+the markers themselves are numbers and the labels are exactly those numbers, that base is the
+only reading. Otherwise every base (and, for two responses and labels {0, 1}, the SHP-style
+flag "1 means the first") that covers the most positions is a reading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from prefdata.infer.names import (
+    LABEL_WORDS,
+    RANK_WORDS,
+    RESPONSE_WORDS,
+    SCORE_WORDS,
+    TIE_WORDS,
+    has_word,
+    marker_words,
+    tokens,
+)
+from prefdata.infer.roles import Found, marker_families, stem_pairs
+from prefdata.infer.values import Profile, common_fields, label_key, numeric
+from prefdata.records.spec import Label, Paired, Preference, Rank, Score, Signed
+
+_COMPARE = re.compile(r"^\s*([A-Za-z0-9_ ]+?)\s*(>>|>|=|==|<<|<)\s*([A-Za-z0-9_ ]+?)\s*$")
+_NULLISH = frozenset({"", "none", "null", "n/a", "na", "nan", "-"})
+MAX_UNKNOWN = 0.05  # share of sampled label values that may go unread (their rows are dropped)
+VOTER_WORDS = frozenset(
+    {"annotator", "annotation", "judge", "rater", "worker", "labeler", "labeller", "vote"}
+)
+PREFERRED_FIELDS = ("overall_score", "overall", "score", "rating", "reward", "rank", "ranking")
+
+
+@dataclass
+class Reading:
+    """One way to read the preference: the spec part, in words, with its evidence."""
+
+    preference: Preference
+    says: str
+    evidence: list[str] = field(default_factory=list)
+    column: str = ""
+
+
+def find_signal(found: Found, profiles: dict[str, Profile], used: set[str]) -> list[Reading]:
+    """Every reading of the preference signal that fits the names and sampled values."""
+    if found.kind == "stems":
+        return [_paired(found, profiles)]
+    if found.kind == "list":
+        return _item_readings(found)
+    free = {c: p for c, p in profiles.items() if c not in used}
+    readings = _label_readings(found, free)
+    return readings or _number_family_readings(found, free)
+
+
+def _paired(found: Found, profiles: dict[str, Profile]) -> Reading:
+    good, bad = found.stems
+    chosen, rejected = found.responses.columns
+    scores = [
+        (a, b)
+        for a, b, *_ in stem_pairs(profiles)
+        if has_word(a, SCORE_WORDS) and numeric(profiles[a].values) and numeric(profiles[b].values)
+    ]
+    evidence = [f"`{chosen}` holds the preferred response by its name (`{good}` vs `{bad}`)"]
+    if len(scores) == 1:
+        evidence.append(f"`{scores[0][0]}`/`{scores[0][1]}` are their scores (equal scores are a tie)")
+        return Reading(Paired(encoding="paired", scores=list(scores[0])), "chosen/rejected by name", evidence)
+    return Reading(Paired(encoding="paired"), "chosen/rejected by name", evidence)
+
+
+def _label_readings(found: Found, free: dict[str, Profile]) -> list[Reading]:
+    markers = [m.marker for m in found.markers]
+    if len(markers) != 2:
+        return []  # a label names one of two responses
+    out: list[Reading] = []
+    voters: set[str] = set()
+    for fam in marker_families(list(free)):
+        cols = [m.column for m in fam]
+        if [m.marker for m in fam] == markers or not all(free[c].labels for c in cols):
+            continue  # the responses' own family (scores, model names), or not labels
+        if has_word(fam[0].stem, VOTER_WORDS | LABEL_WORDS):
+            voters |= set(cols)
+            out += _vote_readings(cols, free, markers)
+    for col, prof in free.items():
+        if col in voters or (not prof.labels and prof.kind != "number"):
+            continue
+        named = has_word(col, LABEL_WORDS)
+        out += label_readings(col, prof, markers, named)
+    return out
+
+
+def _vote_readings(cols: list[str], free: dict[str, Profile], markers: list[str]) -> list[Reading]:
+    merged = Profile(cols[0], free[cols[0]].kind, [v for c in cols for v in free[c].values])
+    merged.labels = sum((free[c].labels for c in cols), Counter())
+    out = []
+    for r in label_readings(cols[0], merged, markers, True):
+        if isinstance(r.preference, Label):
+            pref = r.preference.model_copy(update={"votes": cols})
+            evidence = [
+                *r.evidence,
+                f"{len(cols)} annotator columns: the majority wins, no majority is a tie",
+            ]
+            out.append(Reading(pref, f"majority of {', '.join(cols)}: " + r.says, evidence, cols[0]))
+    return out
+
+
+def label_readings(col: str, prof: Profile, markers: Sequence[str], named: bool) -> list[Reading]:
+    """Readings of one column as a label naming a response among `markers`."""
+    signed = any(k.startswith("-") for k in prof.labels)
+    if prof.kind == "number" and (not prof.labels or signed or any("." in k for k in prof.labels)):
+        return _scale_readings(col, prof, markers) if named else []
+    keys = dict(prof.labels)
+    if all(_is_int(k) for k in keys):
+        return _numeric_readings(col, keys, markers) if named else []
+    winners: dict[str, int] = {}
+    ties: dict[str, str] = {}
+    unknown: list[str] = []
+    explicit = False
+    for key in keys:
+        pos, tie, spelled = _text_position(key, markers)
+        if pos is not None:
+            winners[key] = pos
+            explicit |= spelled
+        elif tie is not None:
+            ties[key] = tie
+        elif key.lower() not in _NULLISH:
+            unknown.append(key)
+    if not winners or not (named or explicit):
+        return []
+    share = sum(keys[k] for k in unknown) / max(1, sum(keys.values()))
+    if share > MAX_UNKNOWN:
+        return []
+    evidence = [f"`{col}` values {sorted(keys)} name the responses' markers {list(markers)}"]
+    if unknown:
+        evidence.append(f"values {unknown} are not understood: their rows are dropped")
+    pref = Label(encoding="label", column=col, winners=winners, ties=ties)
+    return [Reading(pref, f"`{col}` names the preferred response", evidence, col)]
+
+
+def _is_int(key: str) -> bool:
+    return bool(re.fullmatch(r"-?\d+", key))
+
+
+def _text_position(key: str, markers: Sequence[str]) -> tuple[int | None, str | None, bool]:
+    """(position, tie kind, spelled out) of a text label value."""
+    low = key.strip().lower()
+    if low in TIE_WORDS:
+        return None, TIE_WORDS[low], False
+    lowered = [m.lower() for m in markers]
+    m = _COMPARE.match(key)
+    if m:
+        a, op, b = (marker_words(m[1], RESPONSE_WORDS), m[2], marker_words(m[3], RESPONSE_WORDS))
+        if a in lowered and b in lowered and a != b:
+            if op in ("=", "=="):
+                return None, "tie", True
+            first = lowered.index(a) if op.startswith(">") else lowered.index(b)
+            return first, None, True
+        return None, None, False
+    words = tokens(key)
+    if low in lowered:
+        return lowered.index(low), None, False
+    if len(words) == 2 and words[0] in RESPONSE_WORDS and words[1] in lowered:
+        return lowered.index(words[1]), None, True
+    return None, None, False
+
+
+def _numeric_readings(col: str, keys: dict[str, int], markers: Sequence[str]) -> list[Reading]:
+    values = sorted(int(k) for k in keys)
+    n = len(markers)
+    base_m = int(markers[0]) if markers[0].isdigit() else None
+    candidates: list[tuple[str, dict[int, int], dict[int, str]]] = []
+    if base_m is not None and set(values) <= set(range(base_m, base_m + n)):
+        candidates.append((f"{base_m}-based position", {v: v - base_m for v in values}, {}))
+    else:
+        for base in (0, 1):
+            mapped = {v: v - base for v in values if 0 <= v - base < n}
+            left = [v for v in values if v not in mapped]
+            if len(left) <= 1 and mapped:
+                ties = {left[0]: "tie"} if left else {}
+                says = f"{base}-based position" + (f", {left[0]} is a tie" if left else "")
+                candidates.append((says, mapped, ties))
+        if n == 2 and set(values) == {0, 1}:
+            candidates.append(("1 means the first response is preferred, 0 the second", {1: 0, 0: 1}, {}))
+    if not candidates:
+        return []
+    most = max(len(set(c[1].values())) for c in candidates)
+    out = []
+    for says, mapped, ties in candidates:
+        if len(set(mapped.values())) < most:
+            continue
+        winners = {f: p for v, p in mapped.items() for f in (str(v), f"{v}.0")}
+        tie_map = {f: k for v, k in ties.items() for f in (str(v), f"{v}.0")}
+        shown = ", ".join(f"{v} -> `{markers[p]}`" for v, p in mapped.items())
+        evidence = [f"`{col}` takes values {values}; responses are marked {list(markers)}", shown]
+        pref = Label(encoding="label", column=col, winners=winners, ties=tie_map)
+        out.append(Reading(pref, f"`{col}` is a {says}", evidence, col))
+    return out
+
+
+def _scale_readings(col: str, prof: Profile, markers: Sequence[str]) -> list[Reading]:
+    nums = [float(v) for v in prof.values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if len(markers) != 2 or not nums:
+        return []
+    lo, hi = min(nums), max(nums)
+    if markers[0].isdigit():
+        m0, m1 = float(markers[0]), float(markers[1])
+        if m0 <= lo and hi <= m1 and lo < hi:
+            center = (m0 + m1) / 2
+            evidence = [
+                f"`{col}` takes values from {lo:g} to {hi:g} between the markers {m0:g} and {m1:g}",
+                f"nearer {m0:g} prefers `{markers[0]}`, {center:g} is a tie",
+            ]
+            pref = Signed(encoding="signed", column=col, center=center, negative_prefers=0)
+            return [Reading(pref, f"`{col}` is a scale from response {m0:g} to {m1:g}", evidence, col)]
+    if lo < 0 < hi:
+        return [
+            Reading(
+                Signed(encoding="signed", column=col, negative_prefers=side),
+                f"`{col}` is a signed scale: negative prefers `{markers[side]}`",
+                [f"`{col}` takes values from {lo:g} to {hi:g}; nothing in the data says which sign is which"],
+                col,
+            )
+            for side in (0, 1)
+        ]
+    return []
+
+
+def _number_family_readings(found: Found, free: dict[str, Profile]) -> list[Reading]:
+    markers = [m.marker for m in found.markers]
+    out = []
+    for fam in marker_families(list(free)):
+        if [m.marker for m in fam] != markers or not all(numeric(free[m.column].values) for m in fam):
+            continue
+        cols = [m.column for m in fam]
+        evidence = [f"{', '.join(f'`{c}`' for c in cols)} carry the responses' markers and hold numbers"]
+        if has_word(cols[0], RANK_WORDS):
+            out.append(
+                Reading(Rank(encoding="rank", columns=cols), "rank per response (lower is better)", evidence)
+            )
+        elif has_word(cols[0], SCORE_WORDS):
+            out.append(
+                Reading(
+                    Score(encoding="score", columns=cols), "score per response (higher is better)", evidence
+                )
+            )
+    if len(out) > 1:
+        exact = [r for r in out if tokens(_first_column(r))[0] in ("score", "rating", "overall", "rank")]
+        out = exact if len(exact) == 1 else out
+    return out
+
+
+def _first_column(r: Reading) -> str:
+    return r.preference.columns[0]  # type: ignore[union-attr]
+
+
+def _item_readings(found: Found) -> list[Reading]:
+    out = []
+    col = found.responses.list_column
+    for name, values in found.item_fields.items():
+        last = name.split(".")[-1]
+        if not numeric(values) or not (has_word(last, RANK_WORDS) or has_word(last, SCORE_WORDS)):
+            continue
+        evidence = [f"items of `{col}` carry `{name}`, numbers"]
+        if has_word(last, RANK_WORDS):
+            out.append(
+                Reading(
+                    Rank(encoding="rank", field=name),
+                    f"`{name}` ranks the candidates (lower is better)",
+                    evidence,
+                )
+            )
+        else:
+            out.append(
+                Reading(
+                    Score(encoding="score", field=name),
+                    f"`{name}` scores the candidates (higher is better)",
+                    evidence,
+                )
+            )
+    if len(out) > 1:
+        for pick in PREFERRED_FIELDS:
+            exact = [r for r in out if getattr(r.preference, "field", "").split(".")[-1] == pick]
+            if len(exact) == 1:
+                return exact
+    return out
+
+
+__all__ = ["Reading", "common_fields", "find_signal", "label_key"]

@@ -1,0 +1,60 @@
+"""`prefdata mix`: build one training mixture from several preference sources.
+
+>>> import prefdata
+>>> result = prefdata.mix("recipe.yaml", "out/mix")     # doctest: +SKIP
+>>> result.manifest.sources["hh"].splits["train"].dropped  # doctest: +SKIP
+{'duplicate': 12, 'contaminated': 3}
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from prefdata.records.mix import Decontaminate, MixSource, Recipe
+
+__all__ = ["Decontaminate", "MixSource", "Recipe", "load_recipe", "mix"]
+
+
+def mix(
+    recipe: Recipe | str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    overwrite: bool = False,
+    workers: int | None = None,
+) -> Any:
+    """Build the mixture a recipe describes; returns a `ConvertResult`, as `prefdata.convert` does.
+
+    `recipe` is a `Recipe` (its relative paths read from the working folder) or a recipe file
+    (YAML or JSON; relative paths read from the file's folder). With `out_dir` the dataset is
+    written there atomically (`prefdata.json`, `rejects.jsonl`, `contamination.jsonl`); without
+    it, nothing is written and `result.dataset` is in memory. `workers` threads scan the pairs
+    (default: as many as there are CPUs, at most 4); the output does not depend on it.
+    """
+    from prefdata.mix.mixer import run_mix
+
+    workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+    if isinstance(recipe, Recipe):
+        return run_mix(recipe, Path.cwd(), out_dir, overwrite, workers)
+    path = Path(recipe)
+    return run_mix(load_recipe(path), path.parent, out_dir, overwrite, workers)
+
+
+def load_recipe(path: str | Path) -> Recipe:
+    """Read and check a recipe file (YAML or JSON; unknown and duplicate keys refused)."""
+    from pydantic import ValidationError
+
+    from prefdata.errors import SpecError
+    from prefdata.layouts import read_data_file
+
+    data = read_data_file(Path(path), what="recipe")
+    try:
+        return Recipe.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'recipe'}: {err['msg']}" for err in exc.errors()
+        )
+        raise SpecError(
+            f"invalid recipe: {problems}", where=str(path), fix="see schemas/mix-recipe.schema.json"
+        ) from None

@@ -1,0 +1,79 @@
+"""The texts of canonical pairs, column at a time: what dedup keys and n-grams are made of.
+
+| canonical shape | prompt text | chosen / rejected text |
+| --- | --- | --- |
+| explicit, standard | `prompt` | `chosen` / `rejected` |
+| explicit, conversational | contents of the `prompt` messages, one per line | contents of the completion messages |
+| implicit, conversational | contents of the messages before the last one of `chosen` | contents of all messages |
+| implicit, standard | the longest common prefix of `chosen` and `rejected` | the whole text |
+
+A message's text is its `content` (tool calls and names are not text a benchmark prompt shares).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def pair_texts(table: pa.Table) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(prompt, chosen, rejected) texts of every row of a canonical table, not yet normalised."""
+    if "prompt" in table.column_names:
+        return _text(table["prompt"]), _text(table["chosen"]), _text(table["rejected"])
+    if _is_messages(table["chosen"].type):
+        chosen = _combined(table["chosen"])
+        return _joined(chosen, drop_last=True), _joined(chosen), _joined(_combined(table["rejected"]))
+    pairs = zip(table["chosen"].to_pylist(), table["rejected"].to_pylist(), strict=True)
+    prompts = [c[: len(os.path.commonprefix([c, r]))] for c, r in pairs]
+    return pa.array(prompts, pa.large_string()), _text(table["chosen"]), _text(table["rejected"])
+
+
+def prompt_texts(table: pa.Table) -> pa.Array:
+    """The prompt text of every row (see the module docstring); a table of prompts alone works too."""
+    return _text(table["prompt"]) if "prompt" in table.column_names else pair_texts(table)[0]
+
+
+def _is_messages(kind: pa.DataType) -> bool:
+    return pa.types.is_list(kind) or pa.types.is_large_list(kind)
+
+
+def _combined(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    array = _combined(column)
+    return _joined(array) if _is_messages(array.type) else array
+
+
+def _contents(messages: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(offsets starting at 0, the content of every message, nulls as empty strings)."""
+    offsets = pc.subtract(messages.offsets, messages.offsets[0])
+    contents = pc.fill_null(pc.struct_field(messages.flatten(), "content").cast(pa.large_string()), "")
+    return offsets, contents
+
+
+def _joined(messages: pa.Array, drop_last: bool = False) -> pa.Array:
+    """Contents of each row's messages joined with line breaks (all but the last with `drop_last`)."""
+    offsets, contents = _contents(messages)
+    if drop_last:
+        ends = pc.max_element_wise(pc.subtract(offsets.slice(1), 1), offsets.slice(0, len(offsets) - 1))
+        keep = _ranges(offsets.slice(0, len(offsets) - 1), ends)
+        contents = contents.take(keep[1])
+        offsets = keep[0]
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), contents)
+    return pc.binary_join(lists, pa.scalar("\n", pa.large_string()))
+
+
+def _ranges(starts: pa.Array, ends: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Offsets and element indices of the ranges [start, end) of each row."""
+    lengths = pc.subtract(ends, starts).to_numpy()
+    import numpy as np
+
+    new_offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_offsets[1:])
+    base = np.repeat(starts.to_numpy().astype(np.int64) - new_offsets[:-1], lengths)
+    indices = np.arange(new_offsets[-1], dtype=np.int64) + base
+    return pa.array(new_offsets), pa.array(indices)
