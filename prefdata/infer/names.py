@@ -63,6 +63,30 @@ LABEL_WORDS = frozenset(
         "outcome",
     }
 )
+# a column whose name has one of these may name the response that LOST: never read as a winner
+NEGATIVE_WORDS = frozenset(
+    {
+        "worse",
+        "worst",
+        "loser",
+        "losing",
+        "lose",
+        "lost",
+        "loss",
+        "rejected",
+        "reject",
+        "dispreferred",
+        "unpreferred",
+        "nonpreferred",
+        "bad",
+        "incorrect",
+        "wrong",
+        "less",
+        "not",
+        "non",
+        "least",
+    }
+)
 # chosen/rejected stems: the first word of each pair marks the preferred side
 STEM_PAIRS = (
     ("chosen", "rejected"),

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from prefdata.infer.names import (
     LABEL_WORDS,
+    NEGATIVE_WORDS,
     RANK_WORDS,
     RESPONSE_WORDS,
     SCORE_WORDS,
@@ -85,12 +86,16 @@ def _label_readings(found: Found, free: dict[str, Profile]) -> list[Reading]:
         cols = [m.column for m in fam]
         if [m.marker for m in fam] == markers or not all(free[c].labels for c in cols):
             continue  # the responses' own family (scores, model names), or not labels
+        if has_word(fam[0].stem, NEGATIVE_WORDS):
+            continue  # may name the losers: never read as votes for a winner
         if has_word(fam[0].stem, VOTER_WORDS | LABEL_WORDS):
             voters |= set(cols)
             out += _vote_readings(cols, free, markers)
     for col, prof in free.items():
         if col in voters or (not prof.labels and prof.kind != "number"):
             continue
+        if has_word(col, NEGATIVE_WORDS):
+            continue  # `worse_response`, `loser`, `incorrect_answer`: may name the response that lost
         named = has_word(col, LABEL_WORDS)
         out += label_readings(col, prof, markers, named)
     return out

@@ -18,7 +18,8 @@ REASONS = {
     "no_shared_prompt": "chosen and rejected share no prompt turns",
     "bad_value": "a value has the wrong type or cannot be parsed",
     "unknown_role": "a message has a role that is not system/user/assistant/tool",
-    "turn_order": "the dialogue opens with an assistant turn, a reply to nothing",
+    "turn_order": "the dialogue's turns are out of order (a reply to nothing, two turns of one role in a row, "
+    "a completion that does not start or end with a reply); see prefdata.transforms.turn_order",
     "no_pairs": "no ranked sibling replies to pair",
     "synthetic": "the message tree's root is synthetic (machine-written): the tree holds no human preference",
     "deleted": "the message tree's root message is deleted",

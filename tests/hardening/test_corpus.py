@@ -34,7 +34,7 @@ Never a traceback. To add a case: add a file to `corpus/` (or a builder) and one
 | null_* (message, role, content, tool call, function, arguments, prompt, column) | rejects with the reason |
 | empty_message_list            | rejects empty_response                                         |
 | unknown_role                  | rejects unknown_role                                           |
-| content_text_parts            | converts: text parts joined                                    |
+| content_text_parts            | converts: text parts joined by a newline                       |
 | content_image_part / deep_nesting_content | rejects bad_value                                  |
 | arguments_invalid_json / arguments_json_array | rejects bad_value                              |
 | tools_not_json / tools_object / tools_list_of_numbers | rejects bad_value                      |
@@ -230,7 +230,7 @@ CASES = [
     Case(
         "content_text_parts",
         corpus("content_text_parts.jsonl"),
-        Converts(2, lambda ds: ds["chosen"][1][0]["content"] == "hello"),
+        Converts(2, lambda ds: ds["chosen"][1][0]["content"] == "hel\nlo"),  # joined as vLLM joins them
     ),
     Case("content_image_part", corpus("content_image_part.jsonl"), Rejects("bad_value", (1,), 1, "content")),
     Case(

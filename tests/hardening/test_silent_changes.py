@@ -128,7 +128,8 @@ def test_duplicate_key_check_is_cheap_on_the_real_sample():
     """The check costs a fraction of parsing (orjson) on the real hh sample; the timing is printed."""
     import orjson
 
-    lines = gzip.open(HH_SAMPLE).read().splitlines()
+    with gzip.open(HH_SAMPLE) as handle:
+        lines = handle.read().splitlines()
     rows = [orjson.loads(line) for line in lines]
     start = time.perf_counter()
     for line in lines:

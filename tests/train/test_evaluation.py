@@ -96,3 +96,17 @@ def test_group_column_must_exist_and_hold_scalars(monkeypatch, column, expected)
     with pytest.raises(PrefdataError, match=expected) as err:
         evaluate_pairs(None, None, data, by=column)
     assert f"`{column}`" in err.value.message
+
+
+def test_longer_answer_baseline_counts_characters_of_texts_and_messages():
+    """Right on rows 0 and 3, wrong on row 1, half on row 2 (equal lengths): 2.5 / 4."""
+    text = Dataset.from_dict(
+        {"chosen": ["long answer", "no", "same", "yes!"], "rejected": ["no", "longer", "four", "no"]}
+    )
+    assert evaluation.longer_answer_accuracy(text) == pytest.approx(2.5 / 4)
+    message = [{"role": "assistant", "content": "a long reply"}]
+    short = [{"role": "assistant", "content": "hm"}]
+    chat = Dataset.from_list([{"chosen": message, "rejected": short}, {"chosen": short, "rejected": message}])
+    assert evaluation.longer_answer_accuracy(chat) == pytest.approx(0.5)
+    with pytest.raises(PrefdataError, match="no pairs"):
+        evaluation.longer_answer_accuracy(text.select([]))
