@@ -74,7 +74,7 @@ def test_empty_split_is_an_error():
 def test_evaluate_pairs_uses_the_scores(monkeypatch):
     seen = {}
 
-    def fake_score_pairs(model, tokenizer, dataset, batch_size, max_length):
+    def fake_score_pairs(model, tokenizer, dataset, batch_size, max_length, **_display):
         seen.update(model=model, batch_size=batch_size, max_length=max_length, rows=len(dataset))
         return CHOSEN, REJECTED
 
