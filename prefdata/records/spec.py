@@ -184,6 +184,12 @@ class Paired(_Strict):
         "their difference is the margin; a chosen score below the rejected one is `label_out_of_domain`.",
     )
 
+    tie_column: str = Field(
+        default="",
+        description="Optional boolean column whose true marks a tied pair (what `--ties keep` writes); "
+        "read when the source has it.",
+    )
+
     @model_validator(mode="after")
     def _two_scores(self) -> Paired:
         if self.scores and (len(self.scores) != 2 or self.scores[0] == self.scores[1]):

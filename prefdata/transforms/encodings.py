@@ -41,17 +41,26 @@ class Choice:
 def paired(
     row: dict[str, Any], pref: Paired, ex: Example | None, opts: ConvertOptions, key: str
 ) -> list[Choice]:
+    tied = "tie" if pref.tie_column and _tie_flag(row, pref.tie_column) else None
     if not pref.scores:
-        return [Choice(0, 1)]
+        return [Choice(0, 1, tie=tied)]
     a, b = (number(get_path(row, c), c) for c in pref.scores)
     if a is None or b is None or not math.isfinite(a) or not math.isfinite(b):
-        return [Choice(0, 1)]  # a NaN or infinite score says nothing: no margin, no tie
+        return [Choice(0, 1, tie=tied)]  # a NaN or infinite score says nothing: no margin
     if a < b:  # the row contradicts itself: which side is chosen cannot be trusted
         raise Drop(
             "label_out_of_domain",
             f"`{pref.scores[0]}` {a:g} is below `{pref.scores[1]}` {b:g}: the chosen response scored lower",
         )
-    return [Choice(0, 1, a - b, "tie" if a == b else None)]
+    return [Choice(0, 1, a - b, "tie" if a == b else tied)]
+
+
+def _tie_flag(row: dict[str, Any], column: str) -> bool:
+    """A tie flag: true or false (absent or null: not flagged); anything else is not a flag."""
+    value = get_path(row, column)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise Drop("bad_value", f"`{column}` is {value!r}, expected true or false")
 
 
 def one_hot(

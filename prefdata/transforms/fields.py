@@ -89,7 +89,7 @@ def columns_read(spec: LayoutSpec) -> list[str] | None:
 def signal_paths(pref: Preference) -> list[str] | None:
     """The paths a preference encoding reads (fields of list items included: harmless extras)."""
     if isinstance(pref, Paired):
-        return list(pref.scores)
+        return [*pref.scores, *([pref.tie_column] if pref.tie_column else [])]
     if isinstance(pref, OneHot):
         return [*pref.columns, *pref.tie_columns]
     if isinstance(pref, Label):
