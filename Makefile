@@ -11,12 +11,13 @@ $(BIN)/python:
 
 # the main job, offline: generate a raw arena-style sample, convert, validate, build a tiny model, fit, evaluate
 demo: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e ".[train]"
 	$(BIN)/prefdata-train demo demo-out --overwrite
 
-# the fast test suite (what CI runs)
+# the fast test suite (what CI runs), after ruff and mypy (`lint`)
 test: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
+	$(MAKE) lint
 	$(BIN)/python -m pytest -q
 
 # including slow tests
@@ -24,8 +25,10 @@ test-all: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	$(BIN)/python -m pytest -q -m "slow or not slow"
 
+# ruff (lint and format) on everything, mypy on both packages (pyproject's [tool.mypy]); `test` runs it first
 lint:
 	$(BIN)/ruff check prefdata prefdata_train tests benchmarks
+	$(BIN)/ruff format --check prefdata prefdata_train tests benchmarks
 	$(BIN)/mypy
 
 bench:
@@ -33,6 +36,8 @@ bench:
 	$(BIN)/python benchmarks/bench_convert.py --rows 55000 550000 --repeat 3 --escapes --out bench-out/
 	$(BIN)/python benchmarks/bench_train.py --repeat 2
 	$(BIN)/python benchmarks/bench_validate.py
+	$(BIN)/python benchmarks/bench_mix.py --pairs 100000 1000000 --out bench-out/
+	$(BIN)/python benchmarks/bench_start.py
 
 schemas:
 	$(BIN)/python -m prefdata.records.schemas schemas

@@ -12,6 +12,8 @@ from typing import Any
 import orjson
 
 from prefdata.infer import infer_layout
+from prefdata.infer.names import RESPONSE_WORDS, marker_words
+from prefdata.infer.roles import marker_families
 from prefdata.records.manifest import DetectionResult, LayoutScore
 from prefdata.records.spec import LayoutSpec, ValueCheck
 from prefdata.transforms.fields import get_path
@@ -64,9 +66,37 @@ def score_spec(spec: LayoutSpec, columns: Sequence[str], sample: Sequence[dict[s
     for check in spec.match.values:
         ok, why = _run_check(check, sample)
         (result.matched if ok else result.failed).append(why)
+    clash = _labels_for_responses(spec, columns, sample)
+    if clash:
+        result.failed.append(clash)
     if not result.failed:
         result.score = 1 + len(spec.match.columns) + 2 * len(spec.match.values) + 0.1 * spec.priority
     return result
+
+
+def _labels_for_responses(spec: LayoutSpec, columns: Sequence[str], sample: Sequence[dict[str, Any]]) -> str:
+    """Why the spec's response columns hold labels, not replies ('' when they do not).
+
+    `chosen: "B"` beside `response_a`/`response_b` names a response; taking "B" as the reply
+    would lose both real replies. Such a row is inferred instead (`chosen` read as a label).
+    """
+    if spec.responses is None or not spec.responses.columns:
+        return ""
+    others = [c for c in columns if c not in spec.responses.columns]
+    markers = {m.marker.lower() for fam in marker_families(others) for m in fam}
+    for col in spec.responses.columns if markers else []:
+        values = [v for v in (get_path(r, col) for r in sample) if v is not None]
+        named = [v for v in values if _names_marker(v, markers)]
+        if values and len(named) >= PASS_RATE * len(values):
+            shown = sorted({str(v) for v in named})[:4]
+            return f"`{col}` holds {shown}, which name the columns marked {sorted(markers)}, not replies"
+    return ""
+
+
+def _names_marker(value: Any, markers: set[str]) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return False
+    return marker_words(str(value), RESPONSE_WORDS) in markers
 
 
 def _run_check(check: ValueCheck, sample: Sequence[dict[str, Any]]) -> tuple[bool, str]:

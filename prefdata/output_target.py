@@ -22,10 +22,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from prefdata.canonical_folder import MANIFEST_FILE
 from prefdata.errors import OutputError, PrefdataWarning
-
-MANIFEST_FILE = "prefdata.json"
-
+from prefdata.pids import pid_alive
 
 _STAGING = re.compile(r"^\.(?P<name>.+)\.prefdata-(?:staging|old)-(?P<pid>\d+)$")
 
@@ -40,7 +39,7 @@ def remove_stale_staging(out_dir: Path) -> list[Path]:
         return removed
     for entry in out_dir.parent.iterdir():
         match = _STAGING.match(entry.name)
-        if match and match["name"] == out_dir.name and not _pid_alive(int(match["pid"])):
+        if match and match["name"] == out_dir.name and not pid_alive(int(match["pid"])):
             if "-old-" in entry.name and not out_dir.exists():
                 continue  # the only copy of a previous output: never delete it
             if remove_tree(entry):
@@ -77,30 +76,18 @@ def warn_left(path: Path, what: str) -> None:
     )
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # alive, owned by another user
-    return True
-
-
 def check_target(out_dir: Path, overwrite: bool, inputs: Sequence[Path] = ()) -> None:
     """Refuse a symlink, a file, an existing folder without `overwrite`, one prefdata did not write,
     or one that holds, is, or lies inside one of `inputs` (the run's input files and folders)."""
     if out_dir.is_symlink():
         raise OutputError("output path is a symlink", where=str(out_dir), fix="pass the real folder path")
+    check_inputs_outside(out_dir, inputs)  # a new output inside an input folder is refused too
     if not out_dir.exists():
         return
     if not out_dir.is_dir():
         raise OutputError(
             "output path exists and is not a folder", where=str(out_dir), fix="choose another path"
         )
-    check_inputs_outside(out_dir, inputs)
     if not overwrite:
         raise OutputError(
             "output folder already exists", where=str(out_dir), fix="pass --overwrite to replace it"
@@ -119,7 +106,7 @@ def check_inputs_outside(out_dir: Path, inputs: Sequence[Path]) -> None:
     real_out = out_dir.resolve()
     for path in inputs:
         real = Path(path).resolve()
-        named = f"{path} (a link to {real})" if real != Path(path).absolute() else str(path)
+        named = f"{path} (a link to {real})" if str(real) != os.path.abspath(path) else str(path)
         if real == real_out or real_out in real.parents:
             where = "is" if real == real_out else "lies inside"
             raise OutputError(

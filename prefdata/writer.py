@@ -13,7 +13,8 @@ out/                                  (appears only at commit, by one rename)
 Rows are streamed to disk as they are written. Batches of one split may have different
 schemas (a later batch adds `tool_calls` to messages): the schemas are unified (missing
 fields become null) and the split is re-written once at commit, only when they differed.
-The same calls produce byte-identical folders: no timestamps, no random names.
+The same calls produce byte-identical folders: no timestamps, no random names. The file names
+and the metadata files' text come from `prefdata.canonical_folder`.
 """
 
 from __future__ import annotations
@@ -30,9 +31,19 @@ import orjson
 import pyarrow as pa
 import xxhash
 
+from prefdata.canonical_folder import (
+    DATA_FILE,
+    DATASET_DICT_FILE,
+    INFO_FILE,
+    MANIFEST_FILE,
+    REJECTS_FILE,
+    STATE_FILE,
+    dataset_dict_text,
+    info_text,
+    state_text,
+)
 from prefdata.errors import OutputError
 from prefdata.output_target import (
-    MANIFEST_FILE,
     check_split_name,
     check_target,
     make_parent,
@@ -52,8 +63,6 @@ __all__ = [
     "remove_stale_staging",
 ]
 
-DATA_FILE = "data-00000-of-00001.arrow"
-REJECTS_FILE = "rejects.jsonl"
 REJECT_KEYS = ("split", "source_row", "reason", "detail")
 _REJECT_KEY_SET = frozenset(REJECT_KEYS)
 
@@ -167,7 +176,7 @@ class CanonicalWriter:
             writer.finish()
         if self._rejects is not None:
             self._rejects.close()
-        _write_text(self.staging / "dataset_dict.json", json.dumps({"splits": list(self._splits)}))
+        _write_text(self.staging / DATASET_DICT_FILE, dataset_dict_text(list(self._splits)))
         _write_text(self.staging / MANIFEST_FILE, manifest_json)
         _fsync_tree(self.staging)
 
@@ -280,18 +289,8 @@ def _merge_segments(segments: list[Path], schema: pa.Schema, data: Path) -> None
 
 
 def _write_split_metadata(folder: Path, schema: pa.Schema, data: Path) -> None:
-    info = {"citation": "", "description": "", "features": _features(schema), "homepage": "", "license": ""}
-    _write_text(folder / "dataset_info.json", json.dumps(info, indent=2))
-    state: dict[str, object] = {
-        "_data_files": [{"filename": DATA_FILE}],
-        "_fingerprint": _file_digest(data)[:16],
-        "_format_columns": None,
-        "_format_kwargs": {},
-        "_format_type": None,
-        "_output_all_columns": False,
-        "_split": None,
-    }
-    _write_text(folder / "state.json", json.dumps(state, indent=2, sort_keys=True))
+    _write_text(folder / INFO_FILE, info_text(_features(schema)))
+    _write_text(folder / STATE_FILE, state_text(_file_digest(data)[:16]))
 
 
 class _RejectsFile:

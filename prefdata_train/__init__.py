@@ -3,6 +3,14 @@
     from prefdata_train import RewardTrainer, RewardConfig, DataCollatorForPreference
 
 Names are imported on first use, so `prefdata-train --help` does not pay for torch.
+
+| subpackage  | holds                                                                          |
+| ----------- | ------------------------------------------------------------------------------ |
+| `data`      | reading a canonical folder, split choice, tokenising, truncation, collation    |
+| `modeling`  | loading the model and tokenizer, variable-length attention, reading rewards    |
+| `trainer`   | `RewardConfig` beside `RewardTrainer`, config fields and files, the model card |
+| `workflows` | what each command runs: fit, evaluate, score, tiny model, demo                 |
+| `cli`       | the `prefdata-train` command (the only place that prints and exits)            |
 """
 
 from __future__ import annotations
@@ -11,16 +19,16 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "DataCollatorForPreference": "prefdata_train.collator",
-    "RewardConfig": "prefdata_train.reward_config",
-    "RewardTrainer": "prefdata_train.reward_trainer",
-    "build_tiny_model": "prefdata_train.tiny_model",
-    "compute_rewards": "prefdata_train.rewards",
-    "evaluate": "prefdata_train.evaluation",
-    "fit": "prefdata_train.fit",
-    "load_reward_model": "prefdata_train.modeling",
-    "preference_loss": "prefdata_train.reward_trainer",
-    "tokenize_pairs": "prefdata_train.preprocessing",
+    "DataCollatorForPreference": "prefdata_train.data.collator",
+    "RewardConfig": "prefdata_train.trainer.reward_config",
+    "RewardTrainer": "prefdata_train.trainer.reward_trainer",
+    "build_tiny_model": "prefdata_train.workflows.tiny_model",
+    "compute_rewards": "prefdata_train.modeling.rewards",
+    "evaluate": "prefdata_train.workflows.evaluation",
+    "fit": "prefdata_train.workflows.fit",
+    "load_reward_model": "prefdata_train.modeling.model_loading",
+    "preference_loss": "prefdata_train.trainer.reward_trainer",
+    "tokenize_pairs": "prefdata_train.data.preprocessing",
 }
 
 __all__ = sorted(_EXPORTS)

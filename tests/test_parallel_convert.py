@@ -1,4 +1,4 @@
-"""Worker-process conversion (`prefdata.parallel`) writes exactly what the sequential loop writes."""
+"""Worker-process conversion (`prefdata.engine.processes`) writes exactly what the sequential loop writes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import prefdata
-from prefdata import ConvertOptions, convert, parallel
+from prefdata import ConvertOptions, convert
+from prefdata.cli.environment import engine_settings, workers_setting
+from prefdata.engine import processes, scratch, work
+from prefdata.engine.split import resolve_workers
 from prefdata.errors import PrefdataError, RowError
 from prefdata.sources import open_source
 from prefdata.transforms.pairs import RowConverter
@@ -26,10 +29,9 @@ ROWS = 700
 def small_chunks(monkeypatch):
     """Tables of 16 input rows, chunks of 32, and any split big enough for workers; the batch lane
     (which would take these arena rows) is off, so worker processes convert them."""
-    monkeypatch.setenv("PREFDATA_BATCH", "0")
-    monkeypatch.setattr(convert_module, "FLUSH_ROWS", 16)
-    monkeypatch.setattr(parallel, "CHUNK_FLUSHES", 2)
-    monkeypatch.setattr(parallel, "MIN_ROWS", 0)
+    monkeypatch.setattr(work, "FLUSH_ROWS", 16)
+    monkeypatch.setattr(processes, "CHUNK_FLUSHES", 2)
+    monkeypatch.setattr(processes, "MIN_ROWS", 0)
 
 
 def _arena_file(folder: Path) -> Path:
@@ -59,8 +61,8 @@ def _arena_file(folder: Path) -> Path:
 
 
 def _convert(source: Path, out: Path, workers: int, monkeypatch, **kwargs) -> prefdata.ConvertResult:
-    monkeypatch.setenv("PREFDATA_WORKERS", str(workers))
-    return convert(source, out, **kwargs)
+    """Convert on `workers` processes, the batch lane off (it would take the arena rows)."""
+    return convert(source, out, workers=workers, batch=False, **kwargs)
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -72,10 +74,10 @@ def test_parallel_output_is_byte_identical(tmp_path, monkeypatch, small_chunks, 
     source = _arena_file(tmp_path)
     options = ConvertOptions(ties=ties)
     calls = []
-    real = parallel.convert_parallel
-    monkeypatch.setattr(parallel, "convert_parallel", lambda *a: calls.append(a[-1]) or real(*a))
+    real = processes.convert_in_processes
+    monkeypatch.setattr(processes, "convert_in_processes", lambda *a: calls.append(a[3]) or real(*a))
     seq = _convert(source, tmp_path / "seq", 0, monkeypatch, options=options)
-    assert calls == []  # PREFDATA_WORKERS=0: the sequential loop
+    assert calls == []  # workers=0: the sequential loop
     par = _convert(source, tmp_path / "par", 2, monkeypatch, options=options)
     assert calls == [2]
     seq_files, par_files = _files(tmp_path / "seq"), _files(tmp_path / "par")
@@ -134,42 +136,85 @@ def test_mixed_shape_chunk_is_checked_against_the_split_shape(tmp_path, monkeypa
     assert "earlier rows are text" in par.rejects[-1].detail
 
 
+def configured_workers() -> int:
+    """What the CLI converts with: `PREFDATA_WORKERS` mapped by the CLI, resolved by the library."""
+    return resolve_workers(workers_setting())
+
+
 def test_workers_setting(monkeypatch):
     monkeypatch.setenv("PREFDATA_WORKERS", "3")
-    assert parallel.configured_workers() == 3
+    assert configured_workers() == 3
     monkeypatch.setenv("PREFDATA_WORKERS", "0")
-    assert parallel.configured_workers() == 1
+    assert configured_workers() == 1
     monkeypatch.delenv("PREFDATA_WORKERS")
-    assert parallel.configured_workers() == min(len(os.sched_getaffinity(0)), parallel.MAX_WORKERS)
+    assert configured_workers() == min(len(os.sched_getaffinity(0)), processes.MAX_WORKERS)
     monkeypatch.setenv("PREFDATA_WORKERS", "many")
     with pytest.raises(PrefdataError, match="PREFDATA_WORKERS"):
-        parallel.configured_workers()
+        configured_workers()
+
+
+def test_batch_setting(monkeypatch):
+    monkeypatch.delenv("PREFDATA_BATCH", raising=False)
+    assert engine_settings()["batch"] is True
+    monkeypatch.setenv("PREFDATA_BATCH", "0")
+    assert engine_settings()["batch"] is False
+    monkeypatch.setenv("PREFDATA_BATCH", "1")
+    assert engine_settings()["batch"] is True
+
+
+@pytest.mark.parametrize("workers", [-1, 1.5, "2", True])
+def test_workers_argument_is_checked(tmp_path, workers):
+    with pytest.raises(PrefdataError, match="workers="):
+        convert(_arena_file(tmp_path), workers=workers)
 
 
 def test_small_or_unsplittable_splits_stay_sequential(tmp_path, monkeypatch):
     source = _arena_file(tmp_path)
     jsonl = tmp_path / "rows.jsonl"
     jsonl.write_text('{"prompt": "q", "chosen": "a", "rejected": "b"}\n')
-    monkeypatch.setenv("PREFDATA_WORKERS", "4")
     for path in (source, jsonl):  # 700 rows < MIN_ROWS; JSON Lines cannot be read in chunks
         src = open_source(path)
         split = next(iter(src.splits.values()))
         converter = RowConverter(convert_module.resolve_spec(None, src)[0], ConvertOptions(), src.columns)
-        assert parallel.workers_for(split, converter) == 1
-    monkeypatch.setattr(parallel, "MIN_ROWS", 0)
+        assert processes.workers_for(split, converter, 4) == 1
+    monkeypatch.setattr(processes, "MIN_ROWS", 0)
     src = open_source(source)
     converter = RowConverter(convert_module.resolve_spec(None, src)[0], ConvertOptions(), src.columns)
-    assert parallel.workers_for(src.splits["train"], converter) == 4
+    assert processes.workers_for(src.splits["train"], converter, 4) == 4
 
 
 def test_scratch_of_dead_runs_is_removed(tmp_path, monkeypatch):
     """A run killed mid-split leaves its chunk files; the next run removes them, not a live run's."""
-    monkeypatch.setattr(parallel, "_scratch_parent", lambda: str(tmp_path))
-    dead = tmp_path / f"{parallel.SCRATCH_PREFIX}999999999-abc"  # above any pid_max
-    live = tmp_path / f"{parallel.SCRATCH_PREFIX}{os.getppid()}-abc"
+    monkeypatch.setattr(scratch, "_scratch_parent", lambda: str(tmp_path))
+    dead = tmp_path / f"{scratch.SCRATCH_PREFIX}999999999-abc"  # above any pid_max
+    live = tmp_path / f"{scratch.SCRATCH_PREFIX}{os.getppid()}-abc"
     for folder in (dead, live):
         folder.mkdir()
         (folder / "in-0-0.arrow").write_bytes(b"x")
-    made = Path(parallel._make_scratch())
+    made = Path(scratch.make_scratch())
     assert not dead.exists() and live.exists()
-    assert made.parent == tmp_path and made.name.startswith(f"{parallel.SCRATCH_PREFIX}{os.getpid()}-")
+    assert made.parent == tmp_path and made.name.startswith(f"{scratch.SCRATCH_PREFIX}{os.getpid()}-")
+
+
+def test_message_key_kinds_follow_the_split_not_the_worker(tmp_path, monkeypatch, small_chunks):
+    """An extra message key is text in rows 0-19 and a number after: the sequential loop drops every
+    later row (a column has one type). A worker whose first chunk holds only numbers must not
+    decide otherwise: its chunk is converted again with the split's kinds."""
+    rows = [
+        {
+            "prompt": [{"role": "user", "content": f"q{i}", "lang": "en" if i < 20 else i}],
+            "chosen": [{"role": "assistant", "content": f"good {i}"}],
+            "rejected": [{"role": "assistant", "content": f"bad {i}"}],
+        }
+        for i in range(300)
+    ]
+    parts = [pa.Table.from_pylist(rows[:20]), pa.Table.from_pylist(rows[20:])]
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for n, part in enumerate(parts):  # one type per file: the kinds change between shards
+        pq.write_table(part, folder / f"train-{n}.parquet", row_group_size=40)
+    _convert(folder, tmp_path / "seq", 0, monkeypatch, spec="trl-conversational")
+    par = _convert(folder, tmp_path / "par", 3, monkeypatch, spec="trl-conversational")
+    assert _files(tmp_path / "seq") == _files(tmp_path / "par")
+    assert par.manifest.splits["train"].dropped == {"bad_value": 280}
+    assert par.manifest.splits["train"].rows_out == 20

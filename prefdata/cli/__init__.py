@@ -11,11 +11,14 @@ from typing import Any
 import click
 
 from prefdata._version import __version__
-from prefdata.cli._errors import terminate_as_interrupt
-from prefdata.cli.convert import convert_cmd
-from prefdata.cli.detect import detect_cmd
-from prefdata.cli.mix import mix_cmd
-from prefdata.cli.validate import validate_cmd
+from prefdata.cli._errors import terminate_as_interrupt, user_errors
+from prefdata.cli.convert_command import convert_cmd
+from prefdata.cli.detect_command import detect_cmd
+from prefdata.cli.mix_command import mix_cmd
+from prefdata.cli.validate_command import validate_cmd
+
+# `user_errors` is public: other front ends (prefdata-train) report errors the same way
+__all__ = ["main", "terminate_as_interrupt", "user_errors"]
 
 
 class _Commands(click.Group):

@@ -2,35 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from prefdata.records.manifest import DetectionResult
+from prefdata.report_text import convert_summary
 
-from prefdata.records.manifest import DetectionResult, Manifest
-from prefdata.transforms.drops import REASONS
-
-
-def convert_summary(manifest: Manifest, out_dir: str | None) -> str:
-    """Rows in/out and drops by reason, per split, with the layout and output shape."""
-    lines = [f"layout: {manifest.layout}    output: {manifest.format}, {manifest.prompt} prompt"]
-    lines.append(f"{'split':<16}{'rows in':>10}{'rows out':>10}{'dropped':>10}")
-    for name, rep in manifest.splits.items():
-        lines.append(f"{name:<16}{rep.rows_in:>10,}{rep.rows_out:>10,}{sum(rep.dropped.values()):>10,}")
-    dropped = manifest.summary()["dropped"]
-    if dropped:
-        lines.append("dropped rows by reason:")
-        for reason, n in sorted(dropped.items(), key=lambda kv: -kv[1]):
-            lines.append(f"  {reason:<26}{n:>8,}  {REASONS.get(reason, '')}")
-    pair_drops: Counter[str] = sum(
-        (Counter(rep.pairs_dropped) for rep in manifest.splits.values()), Counter()
-    )
-    if pair_drops:
-        lines.append(
-            "pairs dropped from rows that gave other pairs: "
-            + ", ".join(f"{r} {n:,}" for r, n in sorted(pair_drops.items()))
-        )
-    lines += [f"note: {note}" for note in manifest.notes]
-    if out_dir:
-        lines.append(f"wrote {out_dir}" + (" (dropped rows listed in rejects.jsonl)" if dropped else ""))
-    return "\n".join(lines)
+# convert_summary lives in the library (the trainer's demo prints it too); re-exported for the CLI
+__all__ = ["convert_summary", "detect_summary"]
 
 
 def detect_summary(result: DetectionResult) -> str:

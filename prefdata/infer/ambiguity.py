@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from prefdata.errors import DetectionError
-from prefdata.records.options import ConvertOptions
-from prefdata.records.spec import LayoutSpec
+from prefdata.infer.agreement import outcome
+from prefdata.records.spec import UNDECIDED_VALUE, LayoutSpec
 from prefdata.transforms.candidates import read_example
-from prefdata.transforms.drops import Drop
-from prefdata.transforms.encodings import ENCODERS
 
 UNDECIDED = "# <-- ambiguous: undecided, pick one reading"
 
@@ -35,40 +34,62 @@ def ambiguous_choice(what: str, options: Sequence[str]) -> AmbiguousLayoutError:
 
 
 def ambiguous_readings(
-    field: str, specs: Sequence[tuple[str, LayoutSpec]], sample: Sequence[dict[str, Any]]
+    specs: Sequence[tuple[str, LayoutSpec]], sample: Sequence[dict[str, Any]], note: str = ""
 ) -> AmbiguousLayoutError:
-    """Each reading with one sampled row converted under it, and the spec with `field` marked."""
+    """Each reading with one sampled row converted under it, and the spec with the undecided fields.
+
+    Every preference field the readings differ on holds `DECIDE` (which no spec loads) and a
+    comment with each reading's value, so a spec saved unedited is refused, not applied.
+    """
     from prefdata.layouts import spec_to_yaml
 
     row, index = _telling_row([s for _, s in specs], sample)
     lines = [
         f"ambiguous preference signal: {len(specs)} readings fit the data and disagree on which response wins"
     ]
+    if note:
+        lines.append(f"  {note}")
     for n, (says, spec) in enumerate(specs, 1):
         lines.append(f"  reading {n}: {says}")
         if row is not None:
             lines.append(f"    sampled row {index} under it: {_outcome(spec, row)}")
-    yaml_text = _marked(spec_to_yaml(specs[0][1]), field)
-    lines.append("inferred spec (reading 1), with the undecided field marked:")
+    prefs = [spec.preference.model_dump(mode="json", exclude_defaults=True) for _, spec in specs]
+    keys = list(dict.fromkeys(k for d in prefs for k in d))
+    differing = [k for k in keys if any(d.get(k) != prefs[0].get(k) for d in prefs[1:])]
+    yaml_text = _marked(spec_to_yaml(specs[0][1]), differing, prefs)
+    lines.append(f"the spec, with the undecided field(s) set to {UNDECIDED_VALUE}:")
     lines += ["    " + line for line in yaml_text.splitlines()]
+    shown = ", ".join(f"`preference.{k}`" for k in differing)
     return AmbiguousLayoutError(
         "\n".join(lines),
         readings=[s for s, _ in specs],
-        fix=f"save the spec above to a file, set `{field}` to the reading the dataset's documentation gives, "
-        "and pass --spec FILE",
+        fix=f"save the spec above to a file, replace {UNDECIDED_VALUE} in {shown} with the value of the reading "
+        "the dataset's documentation gives (shown in the comment), and pass --spec FILE",
     )
 
 
-def _marked(yaml_text: str, field: str) -> str:
-    """The spec's YAML with the undecided field's line marked (added when YAML left it out as a default)."""
+def _marked(yaml_text: str, fields: Sequence[str], prefs: Sequence[dict[str, Any]]) -> str:
+    """The spec's YAML with each undecided preference field replaced by the placeholder and a comment."""
     lines = yaml_text.splitlines()
-    hits = [i for i, line in enumerate(lines) if line.strip().startswith(field + ":")]
-    for i in hits:
-        lines[i] += f"  {UNDECIDED}"
-    if not hits:
-        at = lines.index("preference:") + 1 if "preference:" in lines else len(lines)
-        lines.insert(at, f"  {field}: ?  {UNDECIDED}")
-    return "\n".join(lines)
+    start = lines.index("preference:") + 1 if "preference:" in lines else len(lines)
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith(" ")), len(lines))
+    block = lines[start:end]
+    indent = next((len(x) - len(x.lstrip()) for x in block if x.strip()), 2)
+    kept: list[str] = []
+    skipping = False
+    for line in block:
+        depth = len(line) - len(line.lstrip())
+        if depth == indent:
+            skipping = line.strip().split(":")[0] in fields
+        if not skipping:
+            kept.append(line)
+    for key in fields:
+        values = "; ".join(
+            f"reading {n}: {json.dumps(p[key]) if key in p else '(not set: delete this line)'}"
+            for n, p in enumerate(prefs, 1)
+        )
+        kept.append(f"{' ' * indent}{key}: {UNDECIDED_VALUE}  {UNDECIDED}: {values}")
+    return "\n".join(lines[:start] + kept + lines[end:])
 
 
 def _telling_row(specs: list[LayoutSpec], sample: Sequence[dict[str, Any]]) -> tuple[Any, int]:
@@ -82,15 +103,13 @@ def _telling_row(specs: list[LayoutSpec], sample: Sequence[dict[str, Any]]) -> t
 
 def _outcome(spec: LayoutSpec, row: dict[str, Any]) -> str:
     """`chosen = output_1 ('text...'), rejected = output_2` for one row under one spec."""
-    try:
-        ex = read_example(row, spec)
-        choices = ENCODERS[spec.preference.encoding](row, spec.preference, ex, ConvertOptions(), "0")
-    except (Drop, KeyError, TypeError, ValueError) as exc:
-        return f"dropped ({exc})"
-    c = choices[0]
-    if c.tie:
+    got = outcome(spec, row)
+    if got.dropped:
+        return f"dropped ({got.dropped})"
+    if got.pair is None:
         return "a tie"
-    return f"chosen = {_side(spec, ex, c.chosen)}, rejected = {_side(spec, ex, c.rejected)}"
+    ex = read_example(row, spec)
+    return f"chosen = {_side(spec, ex, got.pair[0])}, rejected = {_side(spec, ex, got.pair[1])}"
 
 
 def _side(spec: LayoutSpec, ex: Any, i: int) -> str:

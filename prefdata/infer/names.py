@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 _TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
@@ -61,6 +62,7 @@ LABEL_WORDS = frozenset(
         "answer",
         "correct",
         "outcome",
+        "chosen",
     }
 )
 # a column whose name has one of these may name the response that LOST: never read as a winner
@@ -87,6 +89,58 @@ NEGATIVE_WORDS = frozenset(
         "least",
     }
 )
+# words saying what a column measures is bad: a number under such a name may be lower-is-better,
+# and a label under it may name the worse response (`harm_score_a`, `more_harmful`, `toxicity_rating`)
+BAD_WORDS = frozenset(
+    {
+        "harm",
+        "harms",
+        "harmful",
+        "harmfulness",
+        "toxic",
+        "toxicity",
+        "hallucinated",
+        "hallucination",
+        "hallucinations",
+        "unsafe",
+        "danger",
+        "dangerous",
+        "offensive",
+        "bias",
+        "biased",
+        "error",
+        "errors",
+        "cost",
+        "costs",
+        "penalty",
+        "risk",
+        "risky",
+        "perplexity",
+        "ppl",
+        "distance",
+        "regret",
+        "loss",
+        "losses",
+        "violence",
+        "violent",
+        "severity",
+        "flagged",
+        "refusal",
+    }
+)
+_BAD_PREFIXES = ("violat", "hallucinat", "toxic", "harmful")
+# qualifiers that leave a score name plain ("higher is better" is then read from the score word)
+SCORE_QUALIFIERS = frozenset(
+    {"overall", "avg", "average", "mean", "total", "final", "human", "pm", "preference", "quality"}
+)
+# label words that say the column names the preferred response (not just "a choice")
+DIRECTED_WORDS = frozenset(
+    {"winner", "preference", "preferred", "pref", "better", "best", "gold", "selected", "win", "chosen"}
+)
+# words that say nothing about what a label column picks (`orig_preference`, `better_response_id`)
+NEUTRAL_WORDS = frozenset(
+    {"orig", "original", "final", "human", "gt", "ground", "truth", "overall", "id", "idx", "index", "is"}
+)
 # chosen/rejected stems: the first word of each pair marks the preferred side
 STEM_PAIRS = (
     ("chosen", "rejected"),
@@ -95,8 +149,6 @@ STEM_PAIRS = (
     ("preferred", "rejected"),
     ("better", "worse"),
     ("winner", "loser"),
-    ("positive", "negative"),
-    ("pos", "neg"),
     ("good", "bad"),
 )
 # words before a position marker that still name a response in a label value ("model_a")
@@ -116,7 +168,8 @@ RESPONSE_WORDS = frozenset(
         "resp",
     }
 )
-TIE_WORDS = {
+TieKind = Literal["tie", "tie_both_bad"]
+TIE_WORDS: dict[str, TieKind] = {
     "tie": "tie",
     "draw": "tie",
     "equal": "tie",
@@ -206,3 +259,64 @@ def marker_words(text: str, words: frozenset[str]) -> str:
     if len(parts) == 2 and parts[0] in words:
         return parts[1]
     return text.strip().lower()
+
+
+def bad_words(name: str) -> list[str]:
+    """The name's words that may say it measures or names something bad (`harm`, `worse`, `violates`)."""
+    return [
+        t
+        for t in tokens(name)
+        if t in NEGATIVE_WORDS or t in BAD_WORDS or any(t.startswith(p) for p in _BAD_PREFIXES)
+    ]
+
+
+def number_direction(name: str, allow_rank: bool = True) -> tuple[str, str]:
+    """How a per-response number under `name` orders responses: `higher`, `lower`, `unknown`, or `none`.
+
+    `none`: not named like a score, a rank or something bad. `unknown` comes with the reason: a word that may say
+    lower is better (`harm_score`), both a rank and a score word (`ranking_score`, unless
+    `allow_rank` is False because the values cannot be ranks), or a word besides the score word
+    that may say what is measured (`length_score`). Only a plain score name (`score`, `rating_a`,
+    `overall_score`) is read higher-is-better; see README "Inferred layouts".
+    """
+    words = [t for t in tokens(name) if not t.isdigit()]
+    score = [t for t in words if t in SCORE_WORDS]
+    rank = [t for t in words if t in RANK_WORDS]
+    bad = bad_words(name)
+    if bad:
+        return "unknown", f"the name's `{bad[0]}` may mean that lower is better"
+    if not score and not rank:
+        return "none", ""
+    if rank and score:
+        if allow_rank:
+            return "unknown", f"the name has a rank word (`{rank[0]}`, lower is better) and a score word " + (
+                f"(`{score[0]}`, higher is better)"
+            )
+        return "higher", ""
+    if rank:
+        return "lower", ""
+    other = [t for t in words if t not in SCORE_WORDS and t not in SCORE_QUALIFIERS]
+    if other:
+        return "unknown", f"the name's `{other[0]}` may say what is measured, and whether lower is better"
+    return "higher", ""
+
+
+def winner_name_problem(name: str) -> str:
+    """Why a column with this name may not be read as naming the preferred response ('' when it may).
+
+    A name that says so (`winner`, `better_response_id`) or a plain label name (`label`, `choice`,
+    `score` holding verdicts) may; one with a word that may name the worse response (`worse_one`,
+    `more_harmful`) or with any other word that may qualify what is picked (`toxicity_judgment`,
+    `humor_choice`) may not: when in doubt, a spec decides.
+    """
+    bad = bad_words(name)
+    if bad:
+        return f"its name's `{bad[0]}` may say it names the worse response"
+    words = tokens(name)
+    if any(t in DIRECTED_WORDS for t in words):
+        return ""
+    known = LABEL_WORDS | NEUTRAL_WORDS | SCORE_WORDS | RESPONSE_WORDS
+    other = [t for t in words if t not in known and not t.isdigit() and len(t) > 1]
+    if other:
+        return f"its name's `{other[0]}` may say what kind of choice it is, not that it names the better response"
+    return ""

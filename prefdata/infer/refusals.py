@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from prefdata.errors import DetectionError
-from prefdata.infer.names import LABEL_WORDS, has_word, norm
+from prefdata.infer.names import LABEL_WORDS, PROMPT_NAMES, has_word, norm
 from prefdata.infer.roles import marker_families, strength
 from prefdata.infer.values import Profile
 from prefdata.records.manifest import LayoutScore
@@ -21,7 +21,7 @@ def no_pairs(
     columns: Sequence[str], profiles: dict[str, Profile], scores: Sequence[LayoutScore], why: str = ""
 ) -> DetectionError:
     """The refusal for a source in which no responses (or no signal) were found."""
-    kind, fix = _kind(columns, profiles)
+    kind, fix = _kind(columns, profiles, responses_found=bool(why))
     found = ", ".join(f"`{c}`" for c in columns) or "no columns"
     near = _near(scores)
     hint = f"; nearest layout `{near.name}` would match if: {'; '.join(near.failed)}" if near else ""
@@ -33,7 +33,7 @@ def no_pairs(
     )
 
 
-def _kind(columns: Sequence[str], profiles: dict[str, Profile]) -> tuple[str, str]:
+def _kind(columns: Sequence[str], profiles: dict[str, Profile], responses_found: bool) -> tuple[str, str]:
     names = {norm(c): c for c in columns}
     conversations = [c for c, p in profiles.items() if p.kind in ("messages", "sharegpt", "json_messages")]
     singles = [c for n, c in names.items() if n in SINGLE_RESPONSE]
@@ -57,6 +57,9 @@ def _kind(columns: Sequence[str], profiles: dict[str, Profile]) -> tuple[str, st
             f"its own scores ({', '.join(f'`{c}`' for c in rated[:5])}), no second response to compare it with",
             pairs_fix,
         )
+    retrieval = _retrieval(names)
+    if retrieval:
+        return retrieval
     if "messages" in names and len(conversations) <= 1:
         return (
             "this looks like SFT conversation data (a `messages` column) with no preference signal",
@@ -67,12 +70,19 @@ def _kind(columns: Sequence[str], profiles: dict[str, Profile]) -> tuple[str, st
             "this looks like prompt/completion (SFT) data: one response per prompt, nothing to compare",
             pairs_fix,
         )
+    prompts = [c for n, c in names.items() if n in PROMPT_NAMES]
+    if singles and prompts and len(conversations) == 0:
+        return (
+            f"this looks like instruction/response (SFT) data: one response (`{singles[0]}`) to each prompt "
+            f"(`{prompts[0]}`), nothing to compare",
+            pairs_fix,
+        )
     if len(conversations) == 1 and len(profiles) <= 3:
         return (
             f"this looks like SFT conversation data (one conversation per row in `{conversations[0]}`)",
             pairs_fix,
         )
-    judged = _judgments_only(profiles)
+    judged = _judgments_only(profiles) if not responses_found else ""
     if judged:
         return (
             f"this looks like judgments without the judged responses: {judged} name the compared "
@@ -84,6 +94,25 @@ def _kind(columns: Sequence[str], profiles: dict[str, Profile]) -> tuple[str, st
         "no built-in layout matches, and no pair of responses with a preference signal could be inferred",
         "describe the layout in a spec file and pass --spec FILE (see README: Your own layout)",
     )
+
+
+# retrieval / contrastive-learning triplets: a positive is relevant to the query, not a preferred reply
+CONTRASTIVE = (("positive", "negative"), ("pos", "neg"), ("positives", "negatives"))
+
+
+def _retrieval(names: dict[str, str]) -> tuple[str, str] | None:
+    for good, bad in CONTRASTIVE:
+        if good in names and bad in names:
+            shown = ", ".join(f"`{c}`" for c in names.values())
+            return (
+                f"this looks like retrieval or contrastive data ({shown}): `{names[good]}` is a text "
+                f"that matches the anchor or query and `{names[bad]}` one that does not, not a preferred and a "
+                "rejected reply to a prompt",
+                f"if `{names[good]}` really is the preferred reply, convert with a spec: responses columns "
+                f"[{names[good]}, {names[bad]}] and preference encoding `paired` (see README: Your own layout), "
+                "passed with --spec FILE",
+            )
+    return None
 
 
 def _judgments_only(profiles: dict[str, Profile]) -> str:

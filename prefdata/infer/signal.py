@@ -15,17 +15,20 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from prefdata.infer.names import (
     LABEL_WORDS,
-    NEGATIVE_WORDS,
-    RANK_WORDS,
     RESPONSE_WORDS,
     SCORE_WORDS,
     TIE_WORDS,
+    TieKind,
+    bad_words,
     has_word,
     marker_words,
+    number_direction,
     tokens,
+    winner_name_problem,
 )
 from prefdata.infer.roles import Found, marker_families, stem_pairs
 from prefdata.infer.values import Profile, common_fields, label_key, numeric
@@ -37,7 +40,6 @@ MAX_UNKNOWN = 0.05  # share of sampled label values that may go unread (their ro
 VOTER_WORDS = frozenset(
     {"annotator", "annotation", "judge", "rater", "worker", "labeler", "labeller", "vote"}
 )
-PREFERRED_FIELDS = ("overall_score", "overall", "score", "rating", "reward", "rank", "ranking")
 
 
 @dataclass
@@ -48,17 +50,45 @@ class Reading:
     says: str
     evidence: list[str] = field(default_factory=list)
     column: str = ""
+    explicit: bool = False  # its values name a response by themselves (`Response A`, `A>B`)
 
 
-def find_signal(found: Found, profiles: dict[str, Profile], used: set[str]) -> list[Reading]:
-    """Every reading of the preference signal that fits the names and sampled values."""
+@dataclass
+class Skipped:
+    """A column that could carry the signal but was not read, and why (`unsure`: its direction is unknown)."""
+
+    column: str
+    why: str
+    unsure: bool = False
+
+    def __str__(self) -> str:
+        return f"`{self.column}` was not read: {self.why}"
+
+
+@dataclass
+class Signals:
+    """Every reading that fits, and every candidate left unread with the reason."""
+
+    readings: list[Reading] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def find_signal(found: Found, profiles: dict[str, Profile], used: set[str]) -> Signals:
+    """Every reading of the preference signal that fits the names and sampled values.
+
+    Labels, per-response number columns and candidate fields are all collected: two of them
+    that disagree are refused by the caller, never one picked over the other.
+    """
+    out = Signals()
     if found.kind == "stems":
-        return [_paired(found, profiles)]
-    if found.kind == "list":
-        return _item_readings(found)
-    free = {c: p for c, p in profiles.items() if c not in used}
-    readings = _label_readings(found, free)
-    return readings or _number_family_readings(found, free)
+        out.readings.append(_paired(found, profiles))
+    elif found.kind == "list":
+        _item_readings(found, out)
+    else:
+        free = {c: p for c, p in profiles.items() if c not in used}
+        _label_readings(found, free, out)
+        _number_family_readings(found, free, out)
+    return out
 
 
 def _paired(found: Found, profiles: dict[str, Profile]) -> Reading:
@@ -76,29 +106,70 @@ def _paired(found: Found, profiles: dict[str, Profile]) -> Reading:
     return Reading(Paired(encoding="paired"), "chosen/rejected by name", evidence)
 
 
-def _label_readings(found: Found, free: dict[str, Profile]) -> list[Reading]:
+def _label_readings(found: Found, free: dict[str, Profile], out: Signals) -> None:
     markers = [m.marker for m in found.markers]
-    if len(markers) != 2:
-        return []  # a label names one of two responses
-    out: list[Reading] = []
     voters: set[str] = set()
     for fam in marker_families(list(free)):
         cols = [m.column for m in fam]
         if [m.marker for m in fam] == markers or not all(free[c].labels for c in cols):
             continue  # the responses' own family (scores, model names), or not labels
-        if has_word(fam[0].stem, NEGATIVE_WORDS):
-            continue  # may name the losers: never read as votes for a winner
-        if has_word(fam[0].stem, VOTER_WORDS | LABEL_WORDS):
-            voters |= set(cols)
-            out += _vote_readings(cols, free, markers)
+        if not has_word(fam[0].stem, VOTER_WORDS | LABEL_WORDS):
+            continue
+        voters |= set(cols)
+        bad = bad_words(fam[0].stem)
+        if bad:  # may name the losers: never read as votes for a winner
+            out.skipped.append(
+                Skipped("/".join(cols), f"the name's `{bad[0]}` may say they name the worse response", True)
+            )
+        elif len(markers) == 2:
+            out.readings += _vote_readings(cols, free, markers)
     for col, prof in free.items():
         if col in voters or (not prof.labels and prof.kind != "number"):
             continue
-        if has_word(col, NEGATIVE_WORDS):
-            continue  # `worse_response`, `loser`, `incorrect_answer`: may name the response that lost
         named = has_word(col, LABEL_WORDS)
-        out += label_readings(col, prof, markers, named)
-    return out
+        readings = label_readings(col, prof, markers, True) if len(markers) == 2 else []
+        problem = winner_name_problem(col)
+        if readings and problem and (bad_words(col) or named or _explicit(readings)):
+            out.skipped.append(Skipped(col, f"its values name the responses, but {problem}", True))
+        elif readings and named:
+            out.readings += readings
+        elif readings and _explicit(readings):
+            out.readings += [r for r in readings if r.preference.encoding == "label"]
+        elif named and not readings and prof.kind in ("text", "number", "bool") and prof.labels:
+            out.skipped.append(
+                Skipped(col, _why_not_label(prof, markers) + _names_values_of(prof, free, markers))
+            )
+
+
+def _names_values_of(prof: Profile, free: dict[str, Profile], markers: Sequence[str]) -> str:
+    """A hint when a label's values are the values of a column family (`winner` holding model names)."""
+    keys = {k for k in prof.labels if k.lower() not in _NULLISH and k.lower() not in TIE_WORDS}
+    for fam in marker_families(list(free)):
+        cols = [m.column for m in fam]
+        if [m.marker for m in fam] != list(markers) or not keys:
+            continue
+        if keys <= {label_key(v) for c in cols for v in free[c].values}:
+            return (
+                f"; they are values of {'/'.join(f'`{c}`' for c in cols)}: a winner named by such a value is "
+                f"not matched to its response here; map it to {'/'.join(f'`{c}`' for c in cols)} first"
+            )
+    return ""
+
+
+def _explicit(readings: list[Reading]) -> bool:
+    """Values that name a response without a label name: `Response A`, `A>B` (not a bare `A` or `1`)."""
+    return any(r.explicit for r in readings)
+
+
+def _why_not_label(prof: Profile, markers: Sequence[str]) -> str:
+    values = sorted(prof.labels)[:6]
+    if len(markers) != 2:
+        return (
+            f"it looks like a label ({values}), but a label is read between two responses, not {len(markers)}"
+        )
+    if prof.kind == "bool":
+        return "it holds true/false, and which response `true` prefers is not read from a name"
+    return f"its values {values} do not name the responses' markers {list(markers)}"
 
 
 def _vote_readings(cols: list[str], free: dict[str, Profile], markers: list[str]) -> list[Reading]:
@@ -125,7 +196,7 @@ def label_readings(col: str, prof: Profile, markers: Sequence[str], named: bool)
     if all(_is_int(k) for k in keys):
         return _numeric_readings(col, keys, markers) if named else []
     winners: dict[str, int] = {}
-    ties: dict[str, str] = {}
+    ties: dict[str, TieKind] = {}
     unknown: list[str] = []
     explicit = False
     for key in keys:
@@ -146,14 +217,14 @@ def label_readings(col: str, prof: Profile, markers: Sequence[str], named: bool)
     if unknown:
         evidence.append(f"values {unknown} are not understood: their rows are dropped")
     pref = Label(encoding="label", column=col, winners=winners, ties=ties)
-    return [Reading(pref, f"`{col}` names the preferred response", evidence, col)]
+    return [Reading(pref, f"`{col}` names the preferred response", evidence, col, explicit)]
 
 
 def _is_int(key: str) -> bool:
     return bool(re.fullmatch(r"-?\d+", key))
 
 
-def _text_position(key: str, markers: Sequence[str]) -> tuple[int | None, str | None, bool]:
+def _text_position(key: str, markers: Sequence[str]) -> tuple[int | None, TieKind | None, bool]:
     """(position, tie kind, spelled out) of a text label value."""
     low = key.strip().lower()
     if low in TIE_WORDS:
@@ -180,17 +251,17 @@ def _numeric_readings(col: str, keys: dict[str, int], markers: Sequence[str]) ->
     values = sorted(int(k) for k in keys)
     n = len(markers)
     base_m = int(markers[0]) if markers[0].isdigit() else None
-    candidates: list[tuple[str, dict[int, int], dict[int, str]]] = []
+    candidates: list[tuple[str, dict[int, int], dict[int, TieKind]]] = []
     if base_m is not None and set(values) <= set(range(base_m, base_m + n)):
-        candidates.append((f"{base_m}-based position", {v: v - base_m for v in values}, {}))
+        candidates.append((f"a {base_m}-based position", {v: v - base_m for v in values}, {}))
     else:
         for base in (0, 1):
             mapped = {v: v - base for v in values if 0 <= v - base < n}
             left = [v for v in values if v not in mapped]
             if len(left) <= 1 and mapped:
-                ties = {left[0]: "tie"} if left else {}
+                tied: dict[int, TieKind] = {left[0]: "tie"} if left else {}
                 says = f"{base}-based position" + (f", {left[0]} is a tie" if left else "")
-                candidates.append((says, mapped, ties))
+                candidates.append((f"a {says}", mapped, tied))
         if n == 2 and set(values) == {0, 1}:
             candidates.append(("1 means the first response is preferred, 0 the second", {1: 0, 0: 1}, {}))
     if not candidates:
@@ -205,7 +276,7 @@ def _numeric_readings(col: str, keys: dict[str, int], markers: Sequence[str]) ->
         shown = ", ".join(f"{v} -> `{markers[p]}`" for v, p in mapped.items())
         evidence = [f"`{col}` takes values {values}; responses are marked {list(markers)}", shown]
         pref = Label(encoding="label", column=col, winners=winners, ties=tie_map)
-        out.append(Reading(pref, f"`{col}` is a {says}", evidence, col))
+        out.append(Reading(pref, f"`{col}`: {says}", evidence, col))
     return out
 
 
@@ -237,64 +308,65 @@ def _scale_readings(col: str, prof: Profile, markers: Sequence[str]) -> list[Rea
     return []
 
 
-def _number_family_readings(found: Found, free: dict[str, Profile]) -> list[Reading]:
+def _number_family_readings(found: Found, free: dict[str, Profile], out: Signals) -> None:
     markers = [m.marker for m in found.markers]
-    out = []
     for fam in marker_families(list(free)):
         if [m.marker for m in fam] != markers or not all(numeric(free[m.column].values) for m in fam):
             continue
         cols = [m.column for m in fam]
+        values = [v for c in cols for v in free[c].values]
+        direction = _number_reading(fam[0].stem, values, "/".join(cols), out)
         evidence = [f"{', '.join(f'`{c}`' for c in cols)} carry the responses' markers and hold numbers"]
-        if has_word(cols[0], RANK_WORDS):
-            out.append(
-                Reading(Rank(encoding="rank", columns=cols), "rank per response (lower is better)", evidence)
+        if direction == "lower":
+            rank = Rank(encoding="rank", columns=cols)
+            out.readings.append(
+                Reading(rank, "rank per response (lower is better)", evidence, "/".join(cols))
             )
-        elif has_word(cols[0], SCORE_WORDS):
-            out.append(
-                Reading(
-                    Score(encoding="score", columns=cols), "score per response (higher is better)", evidence
-                )
+        elif direction == "higher":
+            score = Score(encoding="score", columns=cols)
+            out.readings.append(
+                Reading(score, "score per response (higher is better)", evidence, "/".join(cols))
             )
-    if len(out) > 1:
-        exact = [r for r in out if tokens(_first_column(r))[0] in ("score", "rating", "overall", "rank")]
-        out = exact if len(exact) == 1 else out
-    return out
 
 
-def _first_column(r: Reading) -> str:
-    return r.preference.columns[0]  # type: ignore[union-attr]
+def _number_reading(name: str, values: Sequence[Any], shown: str, out: Signals) -> str | None:
+    """`lower`/`higher` for numbers under `name`, or None (recorded in `out.skipped` when unsure)."""
+    direction, why = number_direction(name, allow_rank=not _not_ranks(values))
+    if direction == "unknown":
+        out.skipped.append(Skipped(shown, f"it holds a number per response, but {why}", True))
+        return None
+    return None if direction == "none" else direction
 
 
-def _item_readings(found: Found) -> list[Reading]:
-    out = []
+def _not_ranks(values: Sequence[Any]) -> bool:
+    """Values no rank takes: fractions or negative numbers (so a `ranking_score` of 9.5 is a score)."""
+    for v in values:
+        try:
+            x = float(str(v).strip()) if not isinstance(v, (int, float)) else float(v)
+        except ValueError:
+            continue
+        if x < 0 or not x.is_integer():
+            return True
+    return False
+
+
+def _item_readings(found: Found, out: Signals) -> None:
     col = found.responses.list_column
     for name, values in found.item_fields.items():
         last = name.split(".")[-1]
-        if not numeric(values) or not (has_word(last, RANK_WORDS) or has_word(last, SCORE_WORDS)):
+        if not numeric(values):
+            continue
+        direction = _number_reading(last, values, f"{col}[].{name}", out)
+        if direction is None:
             continue
         evidence = [f"items of `{col}` carry `{name}`, numbers"]
-        if has_word(last, RANK_WORDS):
-            out.append(
-                Reading(
-                    Rank(encoding="rank", field=name),
-                    f"`{name}` ranks the candidates (lower is better)",
-                    evidence,
-                )
-            )
+        if direction == "lower":
+            pref: Preference = Rank(encoding="rank", field=name)
+            says = f"`{name}` ranks the candidates (lower is better)"
         else:
-            out.append(
-                Reading(
-                    Score(encoding="score", field=name),
-                    f"`{name}` scores the candidates (higher is better)",
-                    evidence,
-                )
-            )
-    if len(out) > 1:
-        for pick in PREFERRED_FIELDS:
-            exact = [r for r in out if getattr(r.preference, "field", "").split(".")[-1] == pick]
-            if len(exact) == 1:
-                return exact
-    return out
+            pref = Score(encoding="score", field=name)
+            says = f"`{name}` scores the candidates (higher is better)"
+        out.readings.append(Reading(pref, says, evidence, name))
 
 
-__all__ = ["Reading", "common_fields", "find_signal", "label_key"]
+__all__ = ["Reading", "Signals", "Skipped", "common_fields", "find_signal", "label_key"]

@@ -23,6 +23,7 @@ def mix(
     *,
     overwrite: bool = False,
     workers: int | None = None,
+    batch: bool = True,
 ) -> Any:
     """Build the mixture a recipe describes; returns a `ConvertResult`, as `prefdata.convert` does.
 
@@ -30,15 +31,17 @@ def mix(
     (YAML or JSON; relative paths read from the file's folder). With `out_dir` the dataset is
     written there atomically (`prefdata.json`, `rejects.jsonl`, `contamination.jsonl`); without
     it, nothing is written and `result.dataset` is in memory. `workers` threads scan the pairs
-    (default: as many as there are CPUs, at most 4); the output does not depend on it.
+    (default: as many as there are CPUs, at most 4) and convert each raw source as
+    `prefdata.convert(..., workers=, batch=)` does; the output depends on neither.
     """
     from prefdata.mix.mixer import run_mix
 
+    settings = {"workers": workers, "batch": batch}  # for converting raw sources
     workers = workers if workers is not None else min(4, os.cpu_count() or 1)
     if isinstance(recipe, Recipe):
-        return run_mix(recipe, Path.cwd(), out_dir, overwrite, workers)
-    path = Path(recipe)
-    return run_mix(load_recipe(path), path.parent, out_dir, overwrite, workers)
+        return run_mix(recipe, Path.cwd(), out_dir, overwrite, workers, settings)
+    path = Path(recipe).absolute()  # the manifest must not depend on the working folder
+    return run_mix(load_recipe(path), path.parent, out_dir, overwrite, workers, settings)
 
 
 def load_recipe(path: str | Path) -> Recipe:
@@ -49,8 +52,10 @@ def load_recipe(path: str | Path) -> Recipe:
     from prefdata.layouts import read_data_file
 
     data = read_data_file(Path(path), what="recipe")
-    try:
-        return Recipe.model_validate(data)
+    if data is None:
+        raise SpecError("the recipe is empty", where=str(path), fix="a recipe needs at least `sources:`")
+    try:  # strict: `ngram: true` or `seed: "7"` are mistakes, not numbers
+        return Recipe.model_validate(data, strict=True)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'recipe'}: {err['msg']}" for err in exc.errors()

@@ -9,17 +9,17 @@ a file of prompts alone (a `prompt` column of text or messages, no pairs) is rea
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
+from prefdata.canonical_folder import MANIFEST_FILE, saved_split_files
 from prefdata.errors import DetectionError, SourceError, SpecError
-from prefdata.output_target import MANIFEST_FILE
 from prefdata.records.manifest import Manifest
 from prefdata.records.mix import MixSource
-from prefdata.sources.saved import saved_split_files
 
 
 @dataclass
@@ -38,10 +38,32 @@ class CanonicalInput:
             yield from pa.ipc.open_stream(pa.memory_map(str(path)))
 
 
-def located(path: str, base: Path) -> str:
-    """A recipe path: relative to the recipe's folder when it exists there, else as written (a Hub id)."""
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+def located(path: str, base: Path, what: str = "source") -> str:
+    """A recipe path, read from the recipe's folder (`base`); a Hub id (`org/name`, no such local
+    path) is passed on as written. Anything else that does not exist is an error: a path is
+    never looked up in the working folder behind the user's back."""
     candidate = Path(path) if Path(path).is_absolute() else base / path
-    return str(candidate) if candidate.exists() else path
+    if candidate.exists():
+        return str(candidate)
+    if not Path(path).is_absolute() and _HUB_ID.match(path) and not Path(path).suffix:
+        return path
+    raise SourceError(
+        f"{what} {path!r} not found: {candidate} does not exist",
+        fix="give an existing file or folder (paths in a recipe are read from the recipe's folder) or a Hub id",
+    )
+
+
+def located_spec(spec: str | None, base: Path) -> str | None:
+    """A source's `spec`: a file beside the recipe, or a built-in layout name."""
+    if spec is None:
+        return None
+    candidate = Path(spec) if Path(spec).is_absolute() else base / spec
+    if candidate.exists() or Path(spec).suffix in (".yaml", ".yml", ".json"):
+        return str(candidate)  # a missing file is reported by the spec loader, with this path
+    return spec  # a built-in layout name
 
 
 def is_converted(path: str) -> bool:
@@ -49,8 +71,11 @@ def is_converted(path: str) -> bool:
     return Path(path).is_dir() and (Path(path) / MANIFEST_FILE).is_file()
 
 
-def prepare(source: MixSource, base: Path, scratch: Path, number: int) -> CanonicalInput:
-    """The source as a canonical folder: converted into `scratch`, or read in place."""
+def prepare(
+    source: MixSource, base: Path, scratch: Path, number: int, workers: int | None = None, batch: bool = True
+) -> CanonicalInput:
+    """The source as a canonical folder: converted into `scratch` (`workers`, `batch`: as for
+    `prefdata.convert`), or read in place."""
     from prefdata.convert import convert
 
     assert source.name is not None  # filled in by the recipe
@@ -62,11 +87,26 @@ def prepare(source: MixSource, base: Path, scratch: Path, number: int) -> Canoni
                 where=path,
                 fix="remove them, or give the raw source instead of the converted folder",
             )
+        if _is_mix(Path(path)):
+            raise SpecError(
+                f"source {source.name!r} is the output of `prefdata mix`: its rows already name their sources",
+                where=path,
+                fix="list that mixture's sources in this recipe instead",
+            )
         return CanonicalInput(source.name, path, Path(path), _manifest_of(Path(path)), _splits(Path(path)))
     folder = scratch / f"source-{number}"
-    result = convert(path, folder, spec=source.spec, options=source.options)
+    spec = located_spec(source.spec, base)
+    result = convert(path, folder, spec=spec, options=source.options, workers=workers, batch=batch)
     manifest = result.manifest if isinstance(result.manifest, Manifest) else None
     return CanonicalInput(source.name, path, folder, manifest, _splits(folder))
+
+
+def _is_mix(folder: Path) -> bool:
+    try:
+        data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("kind") == "mix"
 
 
 def _splits(folder: Path) -> dict[str, list[Path]]:
@@ -98,7 +138,7 @@ def eval_prompts(path: str, base: Path) -> EvalPrompts:
     """Read an evaluation set's prompts: converted (pairs), a converted folder, or a file of prompts."""
     from prefdata.mix.pair_text import prompt_texts
 
-    where = located(path, base)
+    where = located(path, base, "evaluation set")
     try:
         tables = _eval_tables(where)
     except DetectionError as refused:

@@ -16,6 +16,7 @@ dropped pair; pairs left out by `take` are counted, not listed.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections import Counter
@@ -29,17 +30,26 @@ import xxhash
 
 from prefdata._version import __version__
 from prefdata.errors import PrefdataError, SpecError
-from prefdata.mix.contamination import NgramIndex, build_index
 from prefdata.mix.inputs import CanonicalInput, located, prepare
+from prefdata.mix.ngram_index import NgramIndex, build_index
 from prefdata.mix.selection import Scanned, choose, mark_duplicates, scan
+from prefdata.pids import pid_alive
 from prefdata.records.manifest import Reject, SplitReport
 from prefdata.records.mix import MixManifest, Recipe, SourceReport, SourceSplitReport
 
 CONTAMINATION_FILE = "contamination.jsonl"
 
 
-def run_mix(recipe: Recipe, base: Path, out_dir: str | Path | None, overwrite: bool, workers: int) -> Any:
-    """Build the mixture; see `prefdata.mix.mix` for the public entry point."""
+def run_mix(
+    recipe: Recipe,
+    base: Path,
+    out_dir: str | Path | None,
+    overwrite: bool,
+    workers: int,
+    convert_settings: dict[str, Any] | None = None,
+) -> Any:
+    """Build the mixture; see `prefdata.mix.mix` for the public entry point. `convert_settings`:
+    `workers` and `batch` for converting raw sources."""
     from prefdata.convert import ConvertResult
     from prefdata.writer import CanonicalWriter
 
@@ -55,7 +65,10 @@ def run_mix(recipe: Recipe, base: Path, out_dir: str | Path | None, overwrite: b
     with writer:
         scratch = writer.staging / ".sources"  # inside staging: a killed run's leftovers go with it
         scratch.mkdir()
-        inputs = [prepare(source, base, scratch, number) for number, source in enumerate(recipe.sources)]
+        settings = convert_settings or {}
+        inputs = [
+            prepare(source, base, scratch, number, **settings) for number, source in enumerate(recipe.sources)
+        ]
         shape = _harmonise(inputs)
         scans = _scan_all(recipe, inputs, index, workers)
         mark_duplicates(scans, recipe.dedup)
@@ -80,11 +93,20 @@ def _local_inputs(recipe: Recipe, base: Path) -> list[Path]:
     return [Path(p) for p in (located(path, base) for path in paths) if Path(p).exists()]
 
 
+def _remove_stale_scratch() -> None:
+    """Scratch folders of in-memory mixes whose process is gone (killed before it could clean up)."""
+    for entry in Path(tempfile.gettempdir()).glob("prefdata-mix-*-*"):
+        pid = entry.name.split("-")[2]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
 class MemoryWriter:
     """What `run_mix` writes to when no output folder is given: tables in memory, scratch in a temp folder."""
 
     def __init__(self) -> None:
-        self.staging = Path(tempfile.mkdtemp(prefix="prefdata-mix-"))
+        _remove_stale_scratch()
+        self.staging = Path(tempfile.mkdtemp(prefix=f"prefdata-mix-{os.getpid()}-"))
         self.tables: dict[str, list[pa.Table]] = {}
         self.rejects: list[dict[str, Any]] = []
 
@@ -149,10 +171,17 @@ def _scan_all(
 
 
 def _take_error(scan: Scanned, count: int, available: int) -> Exception:
+    where = f"source {scan.source_name!r}, split {scan.split!r}"
+    if count == 0:
+        return PrefdataError(
+            f"{where}: `take` comes to 0 of the {available:,} pairs left after dedup and decontamination",
+            fix="take a larger share, or a count of at least 1",
+        )
     return PrefdataError(
-        f"source {scan.source_name!r}, split {scan.split!r}: `take` asks for {count:,} pairs, "
-        f"but only {available:,} are left after dedup and decontamination",
-        fix=f"take at most {available:,} (or a share such as 0.5)",
+        f"{where}: `take` asks for {count:,} pairs, but only {available:,} are left after dedup and decontamination",
+        fix=f"take at most {available:,} (or a share such as 0.5)"
+        if available
+        else "remove this source or its `take`",
     )
 
 
@@ -176,10 +205,19 @@ class Shape:
     notes: list[str]
 
 
+def _rows(canonical: CanonicalInput) -> int:
+    return sum(
+        pa.ipc.open_stream(pa.memory_map(str(f))).read_all().num_rows
+        for files in canonical.split_files.values()
+        for f in files
+    )
+
+
 def _harmonise(inputs: list[CanonicalInput]) -> Shape:
     """The output's shape; sources of different shapes are refused (one dataset holds one shape)."""
     notes: list[str] = []
-    shapes = {c.name: _shape(c) for c in inputs}
+    # a source that gave no pair has no shape to agree on (its empty schema is a placeholder)
+    shapes = {c.name: _shape(c) for c in inputs if _rows(c)} or {c.name: _shape(c) for c in inputs[:1]}
     kinds = {(fmt, prompt) for fmt, prompt, _ in shapes.values()}
     if len(kinds) > 1:
         listed = "; ".join(f"{name}: {fmt}, {prompt} prompt" for name, (fmt, prompt, _) in shapes.items())
@@ -189,7 +227,7 @@ def _harmonise(inputs: list[CanonicalInput]) -> Shape:
             "(a converted folder: convert it again with those options)",
         )
     with_margin = [name for name, (_, _, columns) in shapes.items() if "margin" in columns]
-    keep_margin = len(with_margin) == len(inputs)
+    keep_margin = len(with_margin) == len(shapes)
     if with_margin and not keep_margin:
         without = [name for name in shapes if name not in with_margin]
         notes.append(
@@ -205,9 +243,9 @@ def _manifest(
     recipe: Recipe, inputs: list[CanonicalInput], scans: list[Scanned], index: NgramIndex | None, shape: Shape
 ) -> MixManifest:
     fingerprint = xxhash.xxh3_128(recipe.model_dump_json().encode())
-    for canonical in inputs:
+    for source, canonical in zip(recipe.sources, inputs, strict=True):
         fingerprint.update(
-            (canonical.manifest.source_fingerprint if canonical.manifest else canonical.path).encode()
+            (canonical.manifest.source_fingerprint if canonical.manifest else source.path).encode()
         )
     manifest = MixManifest(
         prefdata_version=__version__,
@@ -219,8 +257,8 @@ def _manifest(
         notes=list(shape.notes),
     )
     names = [c.name for c in inputs]
-    for canonical in inputs:
-        manifest.sources[canonical.name] = SourceReport(path=canonical.path, converted=canonical.manifest)
+    for source, canonical in zip(recipe.sources, inputs, strict=True):  # paths as the recipe writes them
+        manifest.sources[canonical.name] = SourceReport(path=source.path, converted=canonical.manifest)
     for s in scans:
         manifest.sources[s.source_name].splits[s.split] = _split_report(s, scans, names)
         total = manifest.splits.setdefault(s.output_split, SplitReport())
@@ -278,7 +316,7 @@ def _write(writer: Any, inputs: list[CanonicalInput], scans: list[Scanned], shap
         for batch in inputs[s.source].batches(s.split):
             mask = pa.array(s.selected[start : start + batch.num_rows])
             start += batch.num_rows
-            table = _with_source(pa.Table.from_batches([batch]).filter(mask), s.source_name, shape)
+            table = _with_source(pa.Table.from_batches([batch]).filter(mask), s.source_name, s.split, shape)
             if table.num_rows or s.output_split not in written:
                 writer.write(s.output_split, table)
                 written.add(s.output_split)
@@ -286,19 +324,21 @@ def _write(writer: Any, inputs: list[CanonicalInput], scans: list[Scanned], shap
     return columns
 
 
-def _with_source(table: pa.Table, name: str, shape: Shape) -> pa.Table:
-    """A source's table as the output holds it: `source` beside `source_row`, margin and tie aligned."""
+def _with_source(table: pa.Table, name: str, split: str, shape: Shape) -> pa.Table:
+    """A source's table as the output holds it: `source`, `source_split` and `source_row` together
+    (two source splits may go to one output split), margin and tie aligned."""
     if not shape.keep_margin and "margin" in table.column_names:
         table = table.drop_columns(["margin"])
     if shape.has_tie and "tie" not in table.column_names:  # a source without the column kept no tie
         table = table.append_column("tie", pa.array([False] * table.num_rows, pa.bool_()))
     at = table.column_names.index("source_row") if "source_row" in table.column_names else table.num_columns
+    table = table.add_column(at, "source_split", pa.array([split] * table.num_rows, pa.string()))
     return table.add_column(at, "source", pa.array([name] * table.num_rows, pa.string()))
 
 
 def _write_rejects(writer: Any, recipe: Recipe, inputs: list[CanonicalInput], scans: list[Scanned]) -> None:
     """Each source's own rejects (row drops of its conversion), then every pair dropped by the mix."""
-    from prefdata.writer import REJECTS_FILE
+    from prefdata.canonical_folder import REJECTS_FILE
 
     for canonical in inputs:
         path = canonical.folder / REJECTS_FILE

@@ -77,3 +77,50 @@ def _ranges(starts: pa.Array, ends: pa.Array) -> tuple[pa.Array, pa.Array]:
     base = np.repeat(starts.to_numpy().astype(np.int64) - new_offsets[:-1], lengths)
     indices = np.arange(new_offsets[-1], dtype=np.int64) + base
     return pa.array(new_offsets), pa.array(indices)
+
+
+_FIELD = pa.scalar("\x1e", pa.large_string())  # between the parts of one message
+_SIDE = pa.scalar("\x1f", pa.large_string())  # between prompt, chosen and rejected
+
+
+def dedup_texts(table: pa.Table, what: str) -> pa.Array:
+    """One text per row saying everything that makes a pair (`what="pairs"`) or a prompt
+    (`what="prompts"`) what it is: each message's role, content, name, tool call id and tool
+    calls (as JSON), so two pairs that differ only in a tool call are different pairs."""
+    sides = ["prompt"] if what == "prompts" else ["prompt", "chosen", "rejected"]
+    parts = [_full_text(table[side]) for side in sides if side in table.column_names]
+    if not parts:  # an implicit prompt: the whole of chosen holds it
+        parts = [_full_text(table["chosen"])]
+    return parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, _SIDE)
+
+
+def _full_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    array = _combined(column)
+    if not _is_messages(array.type):
+        return pc.fill_null(array.cast(pa.large_string()), "")
+    offsets = pc.subtract(array.offsets, array.offsets[0])
+    flat = array.flatten()
+    names = [f.name for f in flat.type]
+    fields = [
+        _message_field(flat, name) for name in ("role", "content", "name", "tool_call_id") if name in names
+    ]
+    if "tool_calls" in names:
+        fields.append(_calls_text(pc.struct_field(flat, "tool_calls")))
+    messages = pc.binary_join_element_wise(*fields, _FIELD) if len(fields) > 1 else fields[0]
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), messages)
+    return pc.binary_join(lists, pa.scalar("\n", pa.large_string()))
+
+
+def _message_field(flat: pa.Array, name: str) -> pa.Array:
+    return pc.fill_null(pc.struct_field(flat, name).cast(pa.large_string()), "")
+
+
+def _calls_text(calls: pa.Array) -> pa.Array:
+    """Each message's tool calls as JSON text ("" for none); Python only for messages that have some."""
+    import json
+
+    lengths = pc.fill_null(pc.list_value_length(calls), 0).to_numpy(zero_copy_only=False)
+    texts = [""] * len(calls)
+    for i in lengths.nonzero()[0].tolist():
+        texts[i] = json.dumps(calls[i].as_py(), sort_keys=True, ensure_ascii=False)
+    return pa.array(texts, pa.large_string())

@@ -17,11 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from prefdata.mix.contamination import Contamination, NgramIndex
-from prefdata.mix.pair_text import pair_texts
-from prefdata.mix.textnorm import normalise
-
-_SEP = pa.scalar("\x1f", pa.large_string())
+from prefdata.mix.ngram_index import Contamination, NgramIndex
+from prefdata.mix.pair_text import dedup_texts, prompt_texts
+from prefdata.mix.textnorm import dedup_form, normalise
 
 
 @dataclass
@@ -34,6 +32,7 @@ class Scanned:
     output_split: str
     keys: np.ndarray
     source_rows: np.ndarray
+    empty: np.ndarray  # per pair: its dedup text is empty, so it is never a duplicate
     contaminated: dict[int, Contamination] = field(default_factory=dict)
     duplicate_of: np.ndarray | None = None  # per pair: position (in the global order) of the kept copy, or -1
     selected: np.ndarray | None = None  # per pair: written to the output
@@ -58,12 +57,16 @@ def scan(
     Batches are scanned on `workers` threads (Arrow's string kernels release the GIL), in order.
     """
     keys: list[np.ndarray] = []
+    empties: list[np.ndarray] = []
     rows: list[np.ndarray] = []
     contaminated: dict[int, Contamination] = {}
     offset = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for batch_keys, batch_rows, hits in pool.map(lambda b: _scan_batch(b, dedup, index), batches):
+        for batch_keys, batch_empty, batch_rows, hits in pool.map(
+            lambda b: _scan_batch(b, dedup, index), batches
+        ):
             keys.append(batch_keys)
+            empties.append(batch_empty)
             rows.append(batch_rows if batch_rows is not None else np.arange(offset, offset + len(batch_keys)))
             contaminated.update({offset + i: hit for i, hit in hits.items()})
             offset += len(batch_keys)
@@ -74,20 +77,22 @@ def scan(
         output_split,
         np.concatenate(keys) if keys else np.zeros(0, np.uint64),
         np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, np.int64),
+        np.concatenate(empties) if empties else np.zeros(0, bool),
         contaminated,
     )
 
 
 def _scan_batch(
     batch: pa.RecordBatch, dedup: str, index: NgramIndex | None
-) -> tuple[np.ndarray, np.ndarray | None, dict[int, Contamination]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, dict[int, Contamination]]:
     table = pa.Table.from_batches([batch])
-    prompt, chosen, rejected = (normalise(t) for t in pair_texts(table))
-    text = prompt if dedup == "prompts" else pc.binary_join_element_wise(prompt, chosen, rejected, _SEP)
+    text = dedup_form(dedup_texts(table, dedup))
     keys = np.fromiter(map(_digest, text.to_pylist()), np.uint64, len(text))
+    # a text that is empty once normalised is no evidence that two pairs are the same
+    empty = pc.equal(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
     rows = table["source_row"].to_numpy() if "source_row" in table.column_names else None
-    hits = _contaminated(prompt.to_pylist(), index, 0) if index is not None else {}
-    return keys, rows, hits
+    hits = _contaminated(normalise(prompt_texts(table)).to_pylist(), index, 0) if index is not None else {}
+    return keys, empty, rows, hits
 
 
 def _digest(text: str) -> int:
@@ -118,15 +123,15 @@ def mark_duplicates(scans: list[Scanned], dedup: str) -> None:
         return
     keys = np.concatenate([s.keys for s in scans])
     owner = np.concatenate([np.full(s.pairs, s.source, np.int64) for s in scans])
-    order = np.argsort(keys, kind="stable")  # equal keys stay in recipe order
+    counted = np.flatnonzero(~np.concatenate([s.empty for s in scans]))  # global positions compared
+    order = counted[np.argsort(keys[counted], kind="stable")]  # equal keys stay in recipe order
     sorted_keys = keys[order]
     starts = np.ones(len(order), bool)
     starts[1:] = sorted_keys[1:] != sorted_keys[:-1]
     first = order[np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))]
-    keeper = np.empty(len(order), np.int64)
+    keeper = np.arange(len(keys))  # an uncompared pair keeps itself
     keeper[order] = first
-    position = np.arange(len(keys))
-    duplicate = keeper != position
+    duplicate = keeper != np.arange(len(keys))
     if dedup == "prompts":
         duplicate &= owner[keeper] != owner
     result = np.where(duplicate, keeper, -1)
@@ -150,7 +155,7 @@ def choose(scan: Scanned, take: int | float | None, seed: int, too_many: TakeErr
         scan.selected = clean
         return
     count = take if isinstance(take, int) else int(take * available)
-    if count > available:
+    if count > available or (count == 0 and available > 0):
         raise too_many(scan, count, available)
     seed_key = xxhash.xxh64_intdigest(f"{seed}/{scan.source_name}/{scan.split}".encode())
     picked = np.random.default_rng(seed_key).choice(np.flatnonzero(clean), size=count, replace=False)

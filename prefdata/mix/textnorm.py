@@ -1,6 +1,12 @@
-"""Text normalisation for deduplication and decontamination, one definition for both.
+"""Text normalisation for deduplication and decontamination.
 
-A text is normalised, column at a time with Arrow's string kernels, by:
+Two forms, both computed a column at a time with Arrow's string kernels:
+
+- the **dedup form** (`dedup_form`): Unicode NFKC, lower case, runs of white space as one
+  space, none at either end. Punctuation and symbols stay: `What is 2+2?` and `What is 2*2?`
+  are different prompts, and so are two prompts of emoji alone.
+- the **n-gram form** (`normalise`), for decontamination, where a benchmark prompt must be
+  found again after light editing:
 
 | step | what | why |
 | --- | --- | --- |
@@ -29,13 +35,26 @@ _SEPARATOR = r"[\p{P}\p{S}\p{Zl}\p{Zp}\t\n\r\f\v\x{85}\x{1680}]"
 _SEPARATORS = f"(?: ?{_SEPARATOR}| {{2,}})+ ?"
 
 
-def normalise(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Normalised copies of `texts` (a string array; nulls become empty strings)."""
+_SPACES = r"[\t\n\r\f\v\x{85}\x{1680}\p{Zl}\p{Zp}]+ *| {2,}"
+
+
+def _folded(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """NFKC and lower case (nulls as empty strings): the first steps of both forms."""
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
     texts = pc.fill_null(texts.cast(pa.large_string()), "")
-    texts = pc.utf8_normalize(texts, form="NFKC")
-    texts = pc.utf8_lower(texts)
+    return pc.utf8_lower(pc.utf8_normalize(texts, form="NFKC"))
+
+
+def dedup_form(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The dedup form of `texts`: NFKC, lower case, white space collapsed; punctuation kept."""
+    texts = pc.replace_substring_regex(_folded(texts), pattern=f"(?:{_SPACES})+", replacement=" ")
+    return pc.utf8_trim(texts, characters=" ")
+
+
+def normalise(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The n-gram form of `texts` (a string array; nulls become empty strings)."""
+    texts = _folded(texts)
     if pc.any(pc.match_substring_regex(texts, pattern=_UNSPACED)).as_py():
         texts = pc.replace_substring_regex(texts, pattern=f"({_UNSPACED})", replacement=r" \1 ")
     texts = pc.replace_substring_regex(texts, pattern=_SEPARATORS, replacement=" ")

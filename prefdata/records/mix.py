@@ -37,7 +37,9 @@ class MixSource(BaseModel):
     """One source of a mixture."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, description="Name in the `source` column; default: from the path.")
+    name: str | None = Field(
+        default=None, min_length=1, description="Name in the `source` column; default: from the path."
+    )
     path: str = Field(
         description="A file, folder or Hub id that `prefdata convert` reads, or a converted folder."
     )
@@ -52,8 +54,17 @@ class MixSource(BaseModel):
     )
     splits: dict[str, str] | None = Field(
         default=None,
+        min_length=1,
         description="Source split -> output split. Splits not listed are not used; omitted: every split, same name.",
     )
+
+    @field_validator("splits")
+    @classmethod
+    def _plain_split_names(cls, splits: dict[str, str] | None) -> dict[str, str] | None:
+        for out in (splits or {}).values():
+            if not out or out in (".", "..") or "/" in out or "\\" in out or out.startswith("."):
+                raise ValueError(f"output split {out!r} is not a plain name such as train or test")
+        return splits
 
     @field_validator("take")
     @classmethod
@@ -124,7 +135,9 @@ class SourceSplitReport(BaseModel):
         default_factory=dict, description="Reason (`duplicate`, `contaminated`) -> pairs dropped."
     )
     duplicates_of: dict[str, int] = Field(
-        default_factory=dict, description="Source that kept the pair -> duplicates dropped here."
+        default_factory=dict,
+        description="Source whose copy came first (earlier in the recipe, or earlier in this source) -> "
+        "duplicates dropped here. `take` runs after dedup, so that copy may be left out in turn.",
     )
     not_taken: int = Field(default=0, description="Clean pairs left out by `take`.")
     taken: int = Field(description="Pairs written to the output.")

@@ -219,8 +219,9 @@ class Label(_Strict):
     encoding: Literal["label"]
     column: str
     winners: dict[str, int] = Field(description="Value -> index of the preferred response.")
-    ties: dict[str, str] = Field(
-        default_factory=dict, description="Value -> tie kind (`tie`, `tie_both_bad`, ...)."
+    ties: dict[str, Literal["tie", "tie_both_bad"]] = Field(
+        default_factory=dict,
+        description="Value -> tie kind: `tie`, or `tie_both_bad` (both responses bad, kept apart from other ties).",
     )
     votes: list[str] = Field(
         default_factory=list,
@@ -367,6 +368,18 @@ class LayoutSpec(_Strict):
     chat_template_kwargs: str | None = Field(default=None, description="Column with per-row template kwargs.")
     priority: int = Field(default=0, description="Breaks detection ties between equally good matches.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _decided(cls, data: object) -> object:
+        # a spec printed for an ambiguous source holds this placeholder where a reading must be picked
+        undecided = _undecided_paths(data, "")
+        if undecided:
+            raise ValueError(
+                f"decide this field: {', '.join(f'`{p}`' for p in undecided)} still hold(s) {UNDECIDED_VALUE}; "
+                "replace it with the value of the reading the dataset's documentation gives"
+            )
+        return data
+
     @model_validator(mode="after")
     def _responses_given(self) -> LayoutSpec:
         if self.responses is None and self.preference.encoding != "message_tree":
@@ -397,3 +410,16 @@ class LayoutSpec(_Strict):
 
 # encodings whose signal names one of exactly two responses (the other is the rejected one)
 TWO_RESPONSE_ENCODINGS = frozenset({"paired", "one_hot", "label", "index", "signed"})
+
+# the value an ambiguous source's printed spec holds where the user must pick a reading
+UNDECIDED_VALUE = "DECIDE"
+
+
+def _undecided_paths(data: object, where: str) -> list[str]:
+    if data == UNDECIDED_VALUE:
+        return [where or "(top)"]
+    if isinstance(data, dict):
+        return [p for k, v in data.items() for p in _undecided_paths(v, f"{where}.{k}" if where else str(k))]
+    if isinstance(data, list):
+        return [p for i, v in enumerate(data) for p in _undecided_paths(v, f"{where}[{i}]")]
+    return []

@@ -1,40 +1,20 @@
-"""Mapping the data files of a folder to splits, by the naming conventions of `datasets`.
+"""Finding the data files of a folder and grouping them by split.
 
-| file (relative to the folder)              | split        |
-| ------------------------------------------ | ------------ |
-| `data/train_prefs-00000-of-00002.parquet`  | `train_prefs` (any name before `-NNNNN-of-NNNNN`) |
-| `test/part1.jsonl`                         | `test` (a directory named after a split) |
-| `train.jsonl`, `my-dev.csv`, `eval_0.json` | `train`, `validation`, `test` (a keyword in the file name) |
-| files that name no split                   | all one `train` split |
-
-Keywords: train/training, validation/valid/dev/val, test/testing/eval/evaluation. Files
-whose name starts with "." or "__", or with an unsupported extension (README.md...), are
-ignored. Within a split, files are read in sorted order.
+The split naming rule (`datasets`' conventions: `train_prefs-00000-of-00002.parquet`,
+`test/part1.jsonl`, `my-dev.csv`...) lives in `prefdata.canonical_folder`, shared with
+validate. Files whose name starts with "." or "__", or with an unsupported extension
+(README.md...), are ignored. Within a split, files are read in sorted order.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from prefdata.canonical_folder import group_by_split, split_of
 from prefdata.errors import SourceError
 from prefdata.sources.files import SUPPORTED_EXTENSIONS, extension
 
-_KEYWORDS = {
-    "train": "train",
-    "training": "train",
-    "validation": "validation",
-    "valid": "validation",
-    "dev": "validation",
-    "val": "validation",
-    "test": "test",
-    "testing": "test",
-    "eval": "test",
-    "evaluation": "test",
-}
-_SHARDED = re.compile(r"^(?P<split>\w+?)-\d{5}-of-\d{5}")
-_SEPARATORS = re.compile(r"[-._ 0-9]+")
-_ORDER = {"train": 0, "validation": 1, "test": 2}
+__all__ = ["data_files", "split_files", "split_of"]
 
 
 def data_files(folder: Path) -> list[Path]:
@@ -57,37 +37,4 @@ def data_files(folder: Path) -> list[Path]:
 
 def split_files(folder: Path) -> dict[str, list[Path]]:
     """Group the folder's data files by split name, splits in train/validation/test order."""
-    files = data_files(folder)
-    named = {path: split_of(path.relative_to(folder)) for path in files}
-    unnamed = [path for path, split in named.items() if split is None]
-    if len(unnamed) == len(files):
-        return {"train": files}
-    if unnamed:
-        listed = ", ".join(str(path.relative_to(folder)) for path in unnamed[:5])
-        raise SourceError(
-            f"some files name a split and these do not: {listed}",
-            where=str(folder),
-            fix="rename them (e.g. train.jsonl, test-00000-of-00001.parquet) or pass one file",
-        )
-    groups: dict[str, list[Path]] = {}
-    for path, split in named.items():
-        groups.setdefault(str(split), []).append(path)
-    return {name: groups[name] for name in sorted(groups, key=lambda name: (_ORDER.get(name, 3), name))}
-
-
-def split_of(relative: Path) -> str | None:
-    """The split a file's relative path names, or None when it names none."""
-    stem = relative.name[: -len(extension(relative) or "")]
-    if match := _SHARDED.match(stem):
-        return match["split"]
-    for directory in relative.parts[:-1]:
-        if split := _keyword_split(directory):
-            return split
-    return _keyword_split(stem)
-
-
-def _keyword_split(name: str) -> str | None:
-    for token in _SEPARATORS.split(name.lower()):
-        if token in _KEYWORDS:
-            return _KEYWORDS[token]
-    return None
+    return group_by_split(data_files(folder), folder)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from prefdata.canonical_folder import TRAIN_SPLIT, is_saved_dataset, saved_split_files
 from prefdata.errors import SourceError
 from prefdata.sources.files import (
     SUPPORTED_EXTENSIONS,
@@ -22,7 +23,7 @@ from prefdata.sources.files import (
     iter_file_batches,
 )
 from prefdata.sources.folder import split_files
-from prefdata.sources.saved import arrow_rows, is_saved_dataset, saved_split_files
+from prefdata.sources.saved import arrow_rows
 from prefdata.sources.source import Source, SplitSource, union_columns
 from prefdata.sources.stream import SpooledStream, is_stream, stream_split
 
@@ -53,7 +54,7 @@ def open_source(source: Any, *, split: str | None = None, subset: str | None = N
     _require_no_subset(subset, str(path))
     if is_stream(path):  # /dev/stdin, <(...): read once, into a temporary file
         spooled = SpooledStream(path)
-        return _build(str(path), {"train": stream_split(spooled)}, split, lambda _: spooled.fingerprint)
+        return _build(str(path), {TRAIN_SPLIT: stream_split(spooled)}, split, lambda _: spooled.fingerprint)
     splits, files = _local_splits(path)
     root = path if path.is_dir() else path.parent
     description = Path(os.path.abspath(path)).name  # "." reads as the folder's own name
@@ -66,7 +67,7 @@ def open_source(source: Any, *, split: str | None = None, subset: str | None = N
 
 def _local_splits(path: Path) -> tuple[dict[str, SplitSource], dict[str, list[Path]]]:
     if path.is_file():
-        files = {"train": [path]}
+        files = {TRAIN_SPLIT: [path]}
     elif is_saved_dataset(path):
         files = saved_split_files(path)
         return {name: _files_split(name, paths, arrow_rows(paths)) for name, paths in files.items()}, files

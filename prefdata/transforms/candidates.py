@@ -9,7 +9,7 @@ from prefdata.records.spec import LayoutSpec, Piece, Responses
 from prefdata.transforms.dialogue import interleave, read_dialogue
 from prefdata.transforms.drops import Drop
 from prefdata.transforms.fields import fill_template, get_path, has_path
-from prefdata.transforms.messages import is_empty
+from prefdata.transforms.message_parsing import is_empty
 
 Messages = list[dict[str, Any]]
 

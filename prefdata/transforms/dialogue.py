@@ -17,7 +17,7 @@ import orjson
 
 from prefdata.records import exact_json
 from prefdata.transforms.drops import Drop
-from prefdata.transforms.messages import message_of, messages_of
+from prefdata.transforms.message_parsing import message_of, messages_of
 
 HUMAN, ASSISTANT = "\n\nHuman:", "\n\nAssistant:"
 _HH_SPLIT = re.compile(r"(\n\nHuman:|\n\nAssistant:)")

@@ -25,7 +25,7 @@ from prefdata.transforms.candidates import Example
 from prefdata.transforms.domains import domain_value
 from prefdata.transforms.drops import Drop
 from prefdata.transforms.fields import get_path, number
-from prefdata.transforms.messages import is_empty
+from prefdata.transforms.message_parsing import is_empty
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
@@ -17,9 +16,10 @@ from prefdata.transforms.dialogue import parse_json, split_hh_pair
 from prefdata.transforms.drops import REASONS, Drop
 from prefdata.transforms.encodings import ENCODERS, Choice, gives_margin
 from prefdata.transforms.fields import get_path
+from prefdata.transforms.message_parsing import json_text
 from prefdata.transforms.message_tree import TreePair, tree_pairs
-from prefdata.transforms.messages import ExtraKeyKinds, json_text
-from prefdata.transforms.shape import check_pair, derive_prompt, is_plain_text, to_columns
+from prefdata.transforms.pair_shape import check_pair, derive_prompt, is_plain_text, to_columns
+from prefdata.transforms.split_state import SplitState
 
 T = TypeVar("T")
 
@@ -35,7 +35,12 @@ SIGNAL_ONLY = frozenset({"paired", "one_hot", "label", "index", "signed"})
 
 
 class RowConverter:
-    """Converts rows of one split under one spec and one set of options."""
+    """Converts rows under one spec and one set of options.
+
+    It holds configuration only, set here and never changed, so one converter serves any
+    number of splits, chunks and threads at once; what earlier rows of a split decided for
+    later ones is the `SplitState` passed to `convert`.
+    """
 
     def __init__(self, spec: LayoutSpec, options: ConvertOptions, columns: Collection[str]) -> None:
         self.spec, self.options = spec, options
@@ -51,20 +56,17 @@ class RowConverter:
             options.margin and gives_margin(spec.preference)
         )
         self.tools, self.template_kwargs = present(spec.tools), present(spec.chat_template_kwargs)
-        self.pair_drops: Counter[str] = Counter()
         self._tree = isinstance(spec.preference, MessageTree)
         self._signal_only = spec.preference.encoding in SIGNAL_ONLY
-        self.shape: tuple[bool, bool] | None = None  # (explicit prompt, standard) of the first row out
-        self.kwargs_type: pa.DataType | None = None
-        self.extra_keys = ExtraKeyKinds()
 
-    def convert(self, row: dict[str, Any], split: str, index: int) -> list[dict[str, Any]]:
-        """Output rows for `row`; raises `Drop` when none survive (the first reason wins)."""
+    def convert(self, row: dict[str, Any], split: str, index: int, state: SplitState) -> list[dict[str, Any]]:
+        """Output rows for `row`, input row `index` of `split`; raises `Drop` when none survive (the
+        first reason wins). The split's decisions are read from, and recorded in, `state`."""
         key = f"{self.options.seed}:{split}:{index}"
         pref = self.spec.preference
         if isinstance(pref, MessageTree):
             pairs = tree_pairs(row, pref, self.options, key)
-            return self._collect(pairs, lambda p: self._build_tree_pair(row, p, index))
+            return self._collect(pairs, lambda p: self._build_tree_pair(row, p, index, state), state)
         assert self.encode is not None  # every other encoding has one (ENCODERS)
         try:
             if self._signal_only:
@@ -80,13 +82,18 @@ class RowConverter:
             self._stop_if_asked(drop, index)  # `--labels error` (read errors have no such option)
             raise
         if len(choices) == 1:  # what _collect does with one pair, without its machinery
-            return [self.build(row, ex, choices[0], index)]
-        return self._collect(choices, lambda c: self.build(row, ex, c, index))
+            return [self.build(row, ex, choices[0], index, state)]
+        return self._collect(choices, lambda c: self.build(row, ex, c, index, state), state)
 
-    def _build_tree_pair(self, row: dict[str, Any], p: TreePair, index: int) -> dict[str, Any]:
-        return self.build_sides(row, p.prompt, p.chosen, p.rejected, Choice(0, 1, p.margin, p.tie), index)
+    def _build_tree_pair(
+        self, row: dict[str, Any], p: TreePair, index: int, state: SplitState
+    ) -> dict[str, Any]:
+        choice = Choice(0, 1, p.margin, p.tie)
+        return self.build_sides(row, p.prompt, p.chosen, p.rejected, choice, index, state)
 
-    def _collect(self, items: Sequence[T], build: Callable[[T], dict[str, Any]]) -> list[dict[str, Any]]:
+    def _collect(
+        self, items: Sequence[T], build: Callable[[T], dict[str, Any]], state: SplitState
+    ) -> list[dict[str, Any]]:
         """One output row per item; a pair dropped from a row that still gives others is counted apart."""
         out: list[dict[str, Any]] = []
         drops: list[Drop] = []
@@ -98,17 +105,19 @@ class RowConverter:
         if not out:
             raise drops[0] if drops else Drop("no_pairs")
         for drop in drops:
-            self.pair_drops[drop.reason] += 1
+            state.pair_drops[drop.reason] += 1
         return out
 
-    def build(self, row: dict[str, Any], ex: Example, choice: Choice, index: int) -> dict[str, Any]:
+    def build(
+        self, row: dict[str, Any], ex: Example, choice: Choice, index: int, state: SplitState
+    ) -> dict[str, Any]:
         """One canonical row for one chosen/rejected choice."""
         try:
             prompt, chosen, rejected = self._sides(ex, choice)
         except Drop as drop:
             self._stop_if_asked(drop, index)
             raise
-        return self.build_sides(row, prompt, chosen, rejected, choice, index)
+        return self.build_sides(row, prompt, chosen, rejected, choice, index, state)
 
     def build_sides(
         self,
@@ -118,6 +127,7 @@ class RowConverter:
         rejected: list[dict],
         choice: Choice,
         index: int,
+        state: SplitState,
     ) -> dict[str, Any]:
         """One canonical row from the prompt and the two sides."""
         if choice.tie is not None:
@@ -129,7 +139,7 @@ class RowConverter:
             raise
         standard = self._standard(prompt, chosen, rejected)
         columns = to_columns(prompt, chosen, rejected, self.options, standard)
-        self.extra_keys.check(columns.get("prompt"), columns["chosen"], columns["rejected"])
+        state.key_kinds.check(columns.get("prompt"), columns["chosen"], columns["rejected"])
         if self.with_margin:
             columns["margin"] = self._margin(row, choice)
         if self.options.ties == "keep":
@@ -137,50 +147,11 @@ class RowConverter:
         if self.tools:
             columns["tools"] = _tools_text(get_path(row, self.tools))
         if self.template_kwargs:
-            columns["chat_template_kwargs"] = self._template_kwargs(get_path(row, self.template_kwargs))
+            kwargs = get_path(row, self.template_kwargs)
+            columns["chat_template_kwargs"] = _template_kwargs(kwargs, state)
         columns["source_row"] = index
-        self._check_shape(columns)
+        _check_shape(columns, state)
         return columns
-
-    def _check_shape(self, columns: dict[str, Any]) -> None:
-        """Every row of a split has the first row's shape: a mixed split cannot be one dataset."""
-        shape = ("prompt" in columns, isinstance(columns["chosen"], str))
-        if self.shape is None:
-            self.shape = shape
-        elif shape[0] != self.shape[0]:
-            which = (
-                "has no prompt, but earlier rows have one"
-                if self.shape[0]
-                else "has a prompt, earlier rows none"
-            )
-            raise Drop("empty_prompt" if self.shape[0] else "bad_value", f"the row {which}")
-        elif shape != self.shape:
-            kinds = ("message lists", "text") if self.shape[1] else ("text", "message lists")
-            raise Drop("bad_value", f"the row is {kinds[0]}, but earlier rows are {kinds[1]}")
-
-    def _template_kwargs(self, value: Any) -> dict[str, Any] | None:
-        """A row's template kwargs: a mapping whose value types agree with earlier rows' (Arrow needs one type)."""
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise Drop("bad_value", f"`chat_template_kwargs` is {type(value).__name__}, not a mapping")
-        try:
-            kind = pa.scalar(value).type
-            if self.kwargs_type is not None:
-                kind = (
-                    pa.unify_schemas(
-                        [pa.schema([("k", self.kwargs_type)]), pa.schema([("k", kind)])],
-                        promote_options="permissive",
-                    )
-                    .field("k")
-                    .type
-                )
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-            raise Drop(
-                "bad_value", f"`chat_template_kwargs` {value!r:.80} disagrees with earlier rows ({exc})"
-            ) from None
-        self.kwargs_type = kind
-        return value
 
     def _stop_if_asked(self, drop: Drop, index: int) -> None:
         """`--empty error` / `--identical error`: a pair that would be dropped for that reason stops the run."""
@@ -256,3 +227,45 @@ def _tools_text(value: Any) -> str | None:
     if not isinstance(parsed, list) or not all(isinstance(t, dict) for t in parsed):
         raise Drop("bad_value", "`tools` is not a list of JSON schemas")
     return value if isinstance(value, str) else json_text(value)
+
+
+def _check_shape(columns: dict[str, Any], state: SplitState) -> None:
+    """Every row of a split has the first row's shape: a mixed split cannot be one dataset."""
+    shape = ("prompt" in columns, isinstance(columns["chosen"], str))
+    if state.shape is None:
+        state.shape = shape
+    elif shape[0] != state.shape[0]:
+        which = (
+            "has no prompt, but earlier rows have one"
+            if state.shape[0]
+            else "has a prompt, earlier rows none"
+        )
+        raise Drop("empty_prompt" if state.shape[0] else "bad_value", f"the row {which}")
+    elif shape != state.shape:
+        kinds = ("message lists", "text") if state.shape[1] else ("text", "message lists")
+        raise Drop("bad_value", f"the row is {kinds[0]}, but earlier rows are {kinds[1]}")
+
+
+def _template_kwargs(value: Any, state: SplitState) -> dict[str, Any] | None:
+    """A row's template kwargs: a mapping whose value types agree with earlier rows' (Arrow needs one type)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise Drop("bad_value", f"`chat_template_kwargs` is {type(value).__name__}, not a mapping")
+    try:
+        kind = pa.scalar(value).type
+        if state.kwargs_type is not None:
+            kind = (
+                pa.unify_schemas(
+                    [pa.schema([("k", state.kwargs_type)]), pa.schema([("k", kind)])],
+                    promote_options="permissive",
+                )
+                .field("k")
+                .type
+            )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise Drop(
+            "bad_value", f"`chat_template_kwargs` {value!r:.80} disagrees with earlier rows ({exc})"
+        ) from None
+    state.kwargs_type = kind
+    return value

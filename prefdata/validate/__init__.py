@@ -28,6 +28,7 @@ also counts warnings), 1 otherwise, 2 when the input cannot be read.
 | `content.tie` | info | a raw row the converter dropped as a tie (3) |
 | `convert.dropped` | warning | a raw row the converter dropped for another reason (given in the excerpt) (3) |
 | `splits.prompt_leak` | warning | an eval split's prompt also in a train split (2), counted per split pair (5) |
+| `splits.contamination` | error | with `--against`: a prompt sharing an n-gram with an evaluation prompt (6) |
 | `tokens.too_long` | warning | prompt + response longer than `--max-length` tokens |
 | `tokens.identical_after_truncation` | error | chosen and rejected identical once cut to `--max-length` |
 | `tokens.pad_is_eos` | warning | the tokenizer's pad token is its EOS token |
@@ -35,22 +36,26 @@ also counts warnings), 1 otherwise, 2 when the input cannot be read.
 | `tokens.template_error` | error | a row the chat template fails on, or renders without its tool calls |
 
 (1) before an assistant completion; also a completion starting with a user or system turn.
-(2) eval splits are those whose name has test, eval, valid or dev; train splits those whose
-name has train. For raw
+(2) a split's role comes from a keyword of its name, the keywords convert names splits by
+(`prefdata.canonical_folder.split_role`): train/training for train splits; test/testing/eval/
+evaluation/validation/valid/dev/val for eval splits. For raw
 sources, rows are source rows, and `convert`'s drop reasons map to codes (`empty_response`
-to `content.empty`, `identical` to `content.identical`, `tie` to `content.tie`).
+to `content.empty`, `identical` to `content.identical`, `tie` and `tie_both_bad` to
+`content.tie`; each reason's code is registered in `prefdata.records.drop_reasons`).
 (3) for a folder written by `convert`, the drops its `prefdata.json` records, counted per
 split and reason, with the first rows of `rejects.jsonl` as examples (by source row).
 (4) with an explicit prompt every assistant turn of chosen/rejected is a reply; with implicit
 prompts only the final turn is, and blank earlier turns are prompt turns.
 (5) each example also names the first train row with that prompt: the row to remove.
+(6) `prefdata mix`'s own index and normalisation (`prefdata.mix.ngram_index`); each example names
+the evaluation file, split and row, and the shared words.
 
 The report counts, per split, the pairs validated and (for a raw source or a convert output)
 the input rows they came from, and per severity the distinct rows with a finding (a row with
 two problems is one row; for a raw source, source rows). `validate` takes one path; the CLI
-takes several (see `prefdata.cli.validate`). A manifest beside a folder that is unreadable or
+takes several (see `prefdata.cli.validate_command`). A manifest beside a folder that is unreadable or
 of the wrong shape, or a `dataset_dict.json` listing a split outside the folder, stops the run
-(see `prefdata.validate.manifest`, `prefdata.sources.saved`).
+(see `prefdata.validate.manifest_reading`, `prefdata.canonical_folder`).
 
 Memory does not grow with the text: set-like checks (duplicates, contradictions, split
 leaks) keep 8-byte hashes per row; lengths are kept as histograms.

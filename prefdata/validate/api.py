@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from prefdata._version import __version__
-from prefdata.validate.drops import manifest_rows_in, report_manifest_drops
+from prefdata.validate.manifest_drops import manifest_rows_in, report_manifest_drops
 from prefdata.validate.raw import is_raw, open_raw
 from prefdata.validate.reading import CanonicalInput, from_dataset, open_canonical
 from prefdata.validate.report import SplitStats, ValidationReport
@@ -68,7 +68,7 @@ def validate(
 
 
 def _contamination_check(against: list[str | Path], ngram: int) -> Any:
-    from prefdata.mix.contamination import build_index
+    from prefdata.mix.ngram_index import build_index
     from prefdata.validate.checks.contamination import ContaminationCheck
 
     return ContaminationCheck(build_index([str(path) for path in against], ngram, Path.cwd()))

@@ -8,11 +8,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from prefdata.validate.dataset_shape import Shape
+from prefdata.validate.finding_sink import excerpt
 from prefdata.validate.flatten import conversation_text
-from prefdata.validate.messages import Messages
+from prefdata.validate.message_arrays import Messages
 from prefdata.validate.report import Example
-from prefdata.validate.shape import Shape
-from prefdata.validate.sink import excerpt
 
 
 class BatchView:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from prefdata.validate.batch import BatchView
-from prefdata.validate.sink import FindingSink
+from prefdata.validate.finding_sink import FindingSink
 
 ViewOf = Callable[[np.ndarray], BatchView]
 

@@ -1,6 +1,8 @@
 """Validating a raw source: read it through `prefdata.convert` (nothing written), then map the
 converter's drop reasons to check codes so dropped rows are reported by their source row.
 
+Each reason's check code is registered in `prefdata.records.drop_reasons`.
+
 A path is canonical when it is a folder with `prefdata.json`, or when its columns are exactly
 TRL's (plus the optional canonical ones) and the texts are not whole dialogues in a raw
 transcript format (`\\n\\nHuman: ... \\n\\nAssistant: ...`, which hh-rlhf uses with TRL's
@@ -17,18 +19,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from prefdata.canonical_folder import MANIFEST_FILE
 from prefdata.errors import SourceError
+from prefdata.records.drop_reasons import DROPPED_CHECK, drop_reason
+from prefdata.validate.dataset_shape import is_canonical_columns
+from prefdata.validate.finding_sink import FindingSink, excerpt
 from prefdata.validate.reading import CanonicalInput, from_dataset, open_canonical
 from prefdata.validate.report import Example
-from prefdata.validate.shape import is_canonical_columns
-from prefdata.validate.sink import FindingSink, excerpt
 
-REASON_CODES = {
-    "empty_response": "content.empty",
-    "empty": "content.empty",
-    "identical": "content.identical",
-    "tie": "content.tie",
-}
 TRANSCRIPT = re.compile(r"^\s*(Human|User|USER):.*\n\s*(Assistant|ASSISTANT):", re.S)
 _SAMPLE = 50
 
@@ -36,7 +34,7 @@ _SAMPLE = 50
 def is_raw(path: str | Path) -> bool:
     """True when `path` is not canonical data (see the module docstring)."""
     p = Path(path)
-    if p.is_dir() and (p / "prefdata.json").is_file():
+    if p.is_dir() and (p / MANIFEST_FILE).is_file():
         return False
     try:
         data = open_canonical(p)
@@ -69,8 +67,8 @@ class RawInput:
     def report_rejects(self, sink: FindingSink) -> None:
         """Add every dropped row as a finding under the code of its drop reason."""
         for reject in sorted(self.rejects, key=lambda r: (r.split, r.source_row)):
-            code = REASON_CODES.get(reject.reason, "convert.dropped")
-            text = reject.detail if code != "convert.dropped" else f"{reject.reason}: {reject.detail}"
+            code = drop_reason(reject.reason).check
+            text = reject.detail if code != DROPPED_CHECK else f"{reject.reason}: {reject.detail}"
             ex = Example(
                 split=reject.split,
                 row=reject.source_row,

@@ -1,16 +1,16 @@
 """Opening a canonical preference dataset as Arrow record batches, one split at a time.
 
 Accepted inputs: a `save_to_disk` folder (a DatasetDict or a single Dataset), a folder of
-parquet / jsonl / json / arrow files (the split is the file name up to its first `-`, `_` or
-`.`, Hub style: `train-00000-of-00001.parquet` is `train`), a single such file (split
-`train`), or an in-memory `datasets.Dataset` / `DatasetDict`. Nothing is loaded whole except
-JSON lines files, which Arrow cannot read lazily without fixing their types first.
+parquet / jsonl / json / arrow files (splits named as convert names them, see
+`prefdata.canonical_folder.split_of`: `train-00000-of-00001.parquet` is `train`, `dev.jsonl`
+is `validation`), a single such file (split `train`), or an in-memory `datasets.Dataset` /
+`DatasetDict`. Nothing is loaded whole except JSON lines files, which Arrow cannot read
+lazily without fixing their types first.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,16 +21,18 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
+from prefdata.canonical_folder import (
+    SIDE_FILES,
+    TRAIN_SPLIT,
+    group_by_split,
+    is_saved_dataset,
+    saved_split_files,
+)
 from prefdata.errors import SourceError
-from prefdata.sources.saved import is_saved_dataset, saved_split_files
-from prefdata.validate.manifest import read_manifest
+from prefdata.validate.manifest_reading import read_manifest
 
 BATCH_ROWS = 65_536
 DATA_SUFFIXES = (".parquet", ".jsonl", ".json", ".arrow", ".jsonl.gz", ".json.gz")
-# Files beside the data in a convert output or a datasets folder: never read as splits.
-NOT_DATA = frozenset(
-    {"prefdata.json", "rejects.jsonl", "dataset_info.json", "state.json", "dataset_dict.json"}
-)
 
 
 @dataclass
@@ -99,14 +101,14 @@ def open_canonical(path: str | Path, splits: list[str] | None = None) -> Canonic
     p = Path(path)
     if not p.exists():
         raise SourceError(f"no such file or folder: {p}", fix="check the path")
-    found = _open_folder(p) if p.is_dir() else {"train": _open_file(p, "train")}
+    found = _open_folder(p) if p.is_dir() else {TRAIN_SPLIT: _open_file(p, TRAIN_SPLIT)}
     manifest = read_manifest(p)
     return CanonicalInput(str(p), _select(found, splits, str(p)), manifest)
 
 
 def from_dataset(data: Any, splits: list[str] | None = None) -> CanonicalInput:
     """Wrap an in-memory `datasets.Dataset` or `DatasetDict` (no copy of the Arrow data)."""
-    parts = dict(data) if hasattr(data, "keys") else {"train": data}
+    parts = dict(data) if hasattr(data, "keys") else {TRAIN_SPLIT: data}
     found = {name: _dataset_split(name, ds) for name, ds in parts.items()}
     return CanonicalInput("<dataset>", _select(found, splits, "<dataset>"))
 
@@ -136,16 +138,10 @@ def _open_folder(p: Path) -> dict[str, SplitInput]:
         # listed outside the folder (`../elsewhere/train`), of broken JSON and of missing files
         return {name: _open_files(files, name) for name, files in saved_split_files(p).items()}
     files = sorted(
-        f for f in p.rglob("*") if f.is_file() and f.name.endswith(DATA_SUFFIXES) and f.name not in NOT_DATA
+        f for f in p.rglob("*") if f.is_file() and f.name.endswith(DATA_SUFFIXES) and f.name not in SIDE_FILES
     )
-    grouped: dict[str, list[Path]] = {}
-    for f in files:
-        grouped.setdefault(_split_of(f.name), []).append(f)
-    return {name: _open_files(fs, name) for name, fs in grouped.items()}
-
-
-def _split_of(filename: str) -> str:
-    return re.split(r"[-_.]", filename, maxsplit=1)[0] or "train"
+    # convert's rule for the split names of a folder of data files, so both name splits alike
+    return {name: _open_files(fs, name) for name, fs in group_by_split(files, p).items()}
 
 
 def _open_files(files: list[Path], name: str) -> SplitInput:

@@ -12,15 +12,15 @@ from prefdata.validate.batch_lookup import ViewOf
 from prefdata.validate.checks.base import Check
 from prefdata.validate.checks.content import ContentCheck
 from prefdata.validate.checks.duplicates import DuplicateCheck
-from prefdata.validate.checks.lengths import LengthStatsCheck
+from prefdata.validate.checks.length_stats import LengthStatsCheck
 from prefdata.validate.checks.margins import MarginCheck
 from prefdata.validate.checks.splits import SplitLeakCheck
 from prefdata.validate.checks.structure import StructureCheck
 from prefdata.validate.checks.tools import ToolsCheck
+from prefdata.validate.dataset_shape import Shape, read_shape
+from prefdata.validate.finding_sink import FindingSink
 from prefdata.validate.reading import CanonicalInput
 from prefdata.validate.report import Example, SplitStats
-from prefdata.validate.shape import Shape, read_shape
-from prefdata.validate.sink import FindingSink
 
 
 @dataclass

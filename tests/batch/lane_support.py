@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,7 @@ import pyarrow.parquet as pq
 from hypothesis import strategies as st
 
 import prefdata
-from prefdata import batched
-
-CONVERT_MODULE = __import__("prefdata.convert", fromlist=["FLUSH_ROWS"])
+from prefdata.engine import work
 
 # Turn texts a JSON encoder has to escape, and texts it does not.
 TURN_TEXTS = [
@@ -155,10 +152,10 @@ def write_parquet(rows: list[dict[str, Any]], kind: str, path: Path, row_group_s
 
 @contextmanager
 def lane(enabled: bool, workers: int = 0, flush_rows: int = 8):
-    """Convert with the batch lane on or off, on `workers` threads, tables of `flush_rows` input rows."""
-    env = {"PREFDATA_BATCH": "1" if enabled else "0", "PREFDATA_WORKERS": str(workers)}
-    with mock.patch.dict(os.environ, env), mock.patch.object(CONVERT_MODULE, "FLUSH_ROWS", flush_rows):
-        yield
+    """Tables of `flush_rows` input rows; yields the arguments that convert with the batch lane on or
+    off, on `workers` threads."""
+    with mock.patch.object(work, "FLUSH_ROWS", flush_rows):
+        yield {"batch": enabled, "workers": workers}
 
 
 def convert_both(source: Path, out: Path, opts: prefdata.ConvertOptions, workers: int) -> tuple[Any, Any]:
@@ -166,9 +163,9 @@ def convert_both(source: Path, out: Path, opts: prefdata.ConvertOptions, workers
     outcomes = []
     for enabled in (False, True):
         target = out / ("lane" if enabled else "rows")
-        with lane(enabled, workers):
+        with lane(enabled, workers) as how:
             try:
-                prefdata.convert(source, target, spec="arena-human-preference", options=opts)
+                prefdata.convert(source, target, spec="arena-human-preference", options=opts, **how)
             except prefdata.PrefdataError as exc:
                 outcomes.append((type(exc).__name__, str(exc)))
                 continue
@@ -180,4 +177,4 @@ def files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-__all__ = ["arena_rows", "batched", "convert_both", "files", "lane", "options", "write_parquet"]
+__all__ = ["arena_rows", "convert_both", "files", "lane", "options", "write_parquet"]

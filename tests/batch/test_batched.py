@@ -1,4 +1,4 @@
-"""`prefdata.batched`: which splits take the batch lane, and the reader thread under it."""
+"""`prefdata.engine`: which splits take the batch lane, and the reader thread under it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import pytest
 from lane_support import files, lane, write_parquet
 
 import prefdata
-from prefdata import ConvertOptions, batched
+from prefdata import ConvertOptions
+from prefdata.engine.ordered import prefetched
+from prefdata.engine.split import plan_for
 from prefdata.errors import SourceError
 from prefdata.layouts import builtin_spec
 from prefdata.sources import open_source
@@ -40,26 +42,25 @@ def _arena(tmp_path, n=20):
     return write_parquet(rows, "int", tmp_path / "arena.parquet")
 
 
-def test_which_splits_take_the_lane(tmp_path, monkeypatch):
+def test_which_splits_take_the_lane(tmp_path):
     source = _arena(tmp_path)
     split, converter = _split_and_converter(source)
-    assert batched.plan_for(split, converter) is not None
+    assert plan_for(split, converter) is not None
     standard = RowConverter(builtin_spec("arena-human-preference"), ConvertOptions(format="standard"), [])
-    assert batched.plan_for(split, standard) is None  # text output is the row path's
+    assert plan_for(split, standard) is None  # text output is the row path's
     jsonl = tmp_path / "arena.jsonl"
     jsonl.write_text("".join(json.dumps(r) + "\n" for r in pq.read_table(source).to_pylist()))
-    assert batched.plan_for(*_split_and_converter(jsonl)) is None  # JSON Lines rows are Python already
-    monkeypatch.setenv("PREFDATA_BATCH", "0")
-    assert batched.plan_for(split, converter) is None
+    assert plan_for(*_split_and_converter(jsonl)) is None  # JSON Lines rows are Python already
+    assert plan_for(split, converter, batch=False) is None
 
 
 def test_other_layouts_convert_row_by_row(hh_sample, tmp_path):
     split, converter = _split_and_converter(hh_sample, "hh-rlhf")
-    assert batched.plan_for(split, converter) is None
+    assert plan_for(split, converter) is None
 
 
 def test_prefetched_yields_everything_in_order():
-    with batched.prefetched(iter(range(100)), 3) as items:
+    with prefetched(iter(range(100)), 3) as items:
         assert list(items) == list(range(100))
 
 
@@ -70,14 +71,14 @@ def test_a_read_error_is_raised_where_the_item_was_due():
         raise SourceError("cannot read parquet file (truncated)", where="x.parquet")
 
     got = []
-    with pytest.raises(SourceError, match="truncated"), batched.prefetched(reading(), 2) as items:
+    with pytest.raises(SourceError, match="truncated"), prefetched(reading(), 2) as items:
         got.extend(items)
     assert got == [1, 2]
 
 
 def test_a_consumer_that_stops_stops_the_reader():
     before = threading.active_count()
-    with batched.prefetched(itertools.count(), 2) as items:
+    with prefetched(itertools.count(), 2) as items:
         assert next(items) == 0
     assert threading.active_count() == before  # joined: no reader left behind
 
@@ -85,8 +86,8 @@ def test_a_consumer_that_stops_stops_the_reader():
 def test_a_lane_conversion_leaves_no_thread_behind(tmp_path):
     source = _arena(tmp_path, 200)
     before = threading.active_count()
-    with lane(True, workers=2, flush_rows=16):
-        prefdata.convert(source, tmp_path / "out")
+    with lane(True, workers=2, flush_rows=16) as how:
+        prefdata.convert(source, tmp_path / "out", **how)
     assert threading.active_count() == before
 
 
@@ -99,8 +100,8 @@ def test_in_memory_conversion_takes_the_lane_too(tmp_path):
     source = write_parquet(rows, "int", tmp_path / "mixed.parquet")
     results = []
     for enabled in (False, True):
-        with lane(enabled, workers=2, flush_rows=16):
-            results.append(prefdata.convert(source))
+        with lane(enabled, workers=2, flush_rows=16) as how:
+            results.append(prefdata.convert(source, **how))
     by_rows, by_lane = results
     assert by_lane.dataset["train"].to_list() == by_rows.dataset["train"].to_list()
     assert by_lane.rejects == by_rows.rejects
@@ -119,8 +120,8 @@ def test_files_of_a_split_without_some_columns(tmp_path):
     )
     outputs = []
     for enabled in (False, True):
-        with lane(enabled, workers=0, flush_rows=8):
-            prefdata.convert(folder, tmp_path / str(enabled))
+        with lane(enabled, workers=0, flush_rows=8) as how:
+            prefdata.convert(folder, tmp_path / str(enabled), **how)
         outputs.append(files(tmp_path / str(enabled)))
     assert outputs[0] == outputs[1]
     assert json.loads(outputs[1]["prefdata.json"])["splits"]["train"]["rows_out"] == 30

@@ -59,8 +59,8 @@ def test_lane_converts_clean_rows_itself(tmp_path, monkeypatch, workers):
     calls = []
     real = RowConverter.convert
     monkeypatch.setattr(RowConverter, "convert", lambda self, *a: calls.append(a[-1]) or real(self, *a))
-    with lane(True, workers, flush_rows=16):
-        result = prefdata.convert(source, tmp_path / "out")
+    with lane(True, workers, flush_rows=16) as how:
+        result = prefdata.convert(source, tmp_path / "out", **how)
     assert result.manifest.splits["train"].rows_out == 200
     assert result.manifest.splits["train"].dropped == {"tie": 100}
     assert calls == []
@@ -82,8 +82,8 @@ def test_lane_and_row_path_agree_on_a_large_mixed_file(tmp_path):
     source = write_parquet(rows, "int", tmp_path / "arena.parquet", row_group_size=2500)
     outputs = []
     for enabled in (False, True):
-        with lane(enabled, workers=2, flush_rows=4096):
-            prefdata.convert(source, tmp_path / str(enabled), options=ConvertOptions(ties="keep"))
+        with lane(enabled, workers=2, flush_rows=4096) as how:
+            prefdata.convert(source, tmp_path / str(enabled), options=ConvertOptions(ties="keep"), **how)
         outputs.append(files(tmp_path / str(enabled)))
     assert outputs[0] == outputs[1]
     assert b"bad_value" in outputs[0]["rejects.jsonl"]
@@ -92,7 +92,7 @@ def test_lane_and_row_path_agree_on_a_large_mixed_file(tmp_path):
 def test_ties_error_names_the_first_tie_on_threads(tmp_path):
     rows = _clean_rows(100)
     source = write_parquet(rows, "int", tmp_path / "arena.parquet")
-    with lane(True, workers=2), pytest.raises(prefdata.PrefdataError, match="row 2") as raised:
-        prefdata.convert(source, tmp_path / "out", options=ConvertOptions(ties="error"))
+    with lane(True, workers=2) as how, pytest.raises(prefdata.PrefdataError, match="row 2") as raised:
+        prefdata.convert(source, tmp_path / "out", options=ConvertOptions(ties="error"), **how)
     assert "--ties" in raised.value.fix
     assert not (tmp_path / "out").exists()

@@ -18,7 +18,7 @@ from datasets import Dataset
 import prefdata
 from prefdata import ConvertOptions
 from prefdata.transforms.turn_order import turn_problem
-from prefdata.validate import sink, validate
+from prefdata.validate import finding_sink, validate
 
 
 def _msg(code: str, i: int = 0) -> dict[str, Any]:
@@ -171,7 +171,7 @@ def test_hh_sides_diverging_before_the_last_turn_give_multi_turn_completions(tmp
 def test_convert_drops_exactly_what_validate_flags(monkeypatch: pytest.MonkeyPatch):
     """Random role sequences (system, user, assistant, tool calls, tool replies) in canonical
     explicit rows: the rows convert drops as `turn_order` are the rows validate flags."""
-    monkeypatch.setattr(sink, "MAX_EXAMPLES", 10_000)  # every flagged row listed, not the first five
+    monkeypatch.setattr(finding_sink, "MAX_EXAMPLES", 10_000)  # every flagged row listed, not the first five
     rng = random.Random(7)
     rows, codes = [], []
     for _ in range(300):

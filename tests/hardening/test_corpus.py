@@ -44,7 +44,7 @@ Never a traceback. To add a case: add a file to `corpus/` (or a builder) and one
 | tool_call_type_number         | rejects bad_value                                              |
 | json_turns_not_json / json_messages_not_json | rejects bad_value                               |
 | margin_na                     | rejects bad_value: text in a margin column                     |
-| margin_nan_literal / parquet_margins_not_finite / parquet_scores_not_finite | rejects no_margin: never a null or NaN margin |
+| margin_nan_literal / parquet_*_not_finite | rejects no_margin: never a null or NaN margin |
 | ratings_na / strength_na / winner_unknown | rejects: fewer_than_two_responses / missing_preference |
 | completions_not_list / hh_without_markers | rejects bad_value / no_shared_prompt               |
 | saved_split_escapes / saved_file_escapes | stops: "outside"                                    |
@@ -291,8 +291,14 @@ CASES = [
     # a missing one (null, NaN, infinite) drops the row as `no_margin` (tests/hardening/test_label_domains.py)
     Case("margin_na", corpus("margin_na.jsonl"), Rejects("bad_value", (1, 2), 1, "margin")),
     Case("margin_nan_literal", corpus("margin_nan_literal.jsonl"), Rejects("no_margin", (1, 2), 1, "margin")),
-    Case("parquet_margins_not_finite", b.parquet_margins_not_finite, Rejects("no_margin", (1, 2, 3), 1, "margin")),
-    Case("parquet_scores_not_finite", b.parquet_scores_not_finite, Rejects("no_margin", (1, 2, 3), 1, "scores")),
+    Case(
+        "parquet_margins_not_finite",
+        b.parquet_margins_not_finite,
+        Rejects("no_margin", (1, 2, 3), 1, "margin"),
+    ),
+    Case(
+        "parquet_scores_not_finite", b.parquet_scores_not_finite, Rejects("no_margin", (1, 2, 3), 1, "scores")
+    ),
     Case("ratings_na", corpus("ratings_na.jsonl"), Rejects("fewer_than_two_responses", (1, 2), 1)),
     Case(
         "strength_na",

@@ -84,10 +84,12 @@ def test_overwrite_deletes_links_not_what_they_point_to(tmp_path):
 def test_a_failed_overwrite_keeps_the_old_output_whole(tmp_path):
     out = written(tmp_path)
     before = json.loads((out / "prefdata.json").read_text())
+    rows_before = datasets.load_from_disk(str(out))["train"].to_list()
+    assert rows_before  # the old output has data to lose
     result = run(BAD, out, "--overwrite")
     assert result.exit_code == 2 and "line 2" in result.stderr
     assert json.loads((out / "prefdata.json").read_text()) == before
-    assert datasets.load_from_disk(str(out))["train"].num_rows == 3
+    assert datasets.load_from_disk(str(out))["train"].to_list() == rows_before
     assert not leftovers(out)
 
 
@@ -135,7 +137,11 @@ def test_an_output_inside_the_input_folder_is_not_replaced(tmp_path):
     data.mkdir()
     (data / "train.jsonl").write_bytes(GOOD.read_bytes())
     out = data / "test_run"
-    assert run(data, out).exit_code == 0  # a new folder: nothing of it is read
+    first = run(data, out)  # a new folder too: every later read of `data` would take it for a split
+    assert first.exit_code == 2 and "lies inside the input folder" in first.stderr
+    assert not out.exists() and not leftovers(out)
+    assert run(data, tmp_path / "elsewhere").exit_code == 0
+    (tmp_path / "elsewhere").rename(out)  # an old output that got inside the input folder anyway
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
     result = run(data, out, "--overwrite")
     assert result.exit_code == 2 and "lies inside the input folder" in result.stderr

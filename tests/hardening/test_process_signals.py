@@ -25,12 +25,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from prefdata import parallel
 from prefdata.cli._errors import terminate_as_interrupt
+from prefdata.engine import processes, scratch
 from prefdata.parent_death import interrupts_held
 
 REPO = Path(__file__).resolve().parents[2]
-ROWS = parallel.MIN_ROWS + 4_000  # just enough for worker processes (PREFDATA_WORKERS=2 below)
+ROWS = processes.MIN_ROWS + 4_000  # just enough for worker processes (PREFDATA_WORKERS=2 below)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def _live_members(group: int) -> list[int]:
 
 def _scratch(pid: int) -> list[Path]:
     parents = {Path("/dev/shm"), Path(tempfile.gettempdir())}
-    return [path for parent in parents for path in parent.glob(f"{parallel.SCRATCH_PREFIX}{pid}-*")]
+    return [path for parent in parents for path in parent.glob(f"{scratch.SCRATCH_PREFIX}{pid}-*")]
 
 
 def _start(src: Path, out: Path) -> subprocess.Popen[bytes]:

@@ -225,8 +225,8 @@ def test_duplicate_key_in_json_spec_is_refused_with_its_line(tmp_path) -> None:
     ],
 )
 def test_duplicate_key_in_config_file(tmp_path, name, text, line) -> None:
-    from prefdata_train.config_file import ConfigFileError, read_config_file
-    from prefdata_train.reward_config import RewardConfig
+    from prefdata_train.trainer.config_file import ConfigFileError, read_config_file
+    from prefdata_train.trainer.reward_config import RewardConfig
 
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -236,8 +236,8 @@ def test_duplicate_key_in_config_file(tmp_path, name, text, line) -> None:
 
 
 def test_json_config_file_is_read(tmp_path) -> None:
-    from prefdata_train.config_file import read_config_file
-    from prefdata_train.reward_config import RewardConfig
+    from prefdata_train.trainer.config_file import read_config_file
+    from prefdata_train.trainer.reward_config import RewardConfig
 
     path = tmp_path / "rm.json"
     path.write_text('{"max_steps": 5, "learning_rate": 1e-5}', encoding="utf-8")
@@ -262,8 +262,8 @@ def test_dev_zero_spec_is_refused_after_a_bounded_read() -> None:
 
 
 def test_config_from_dev_zero_is_refused() -> None:
-    from prefdata_train.config_file import ConfigFileError, read_config_file
-    from prefdata_train.reward_config import RewardConfig
+    from prefdata_train.trainer.config_file import ConfigFileError, read_config_file
+    from prefdata_train.trainer.reward_config import RewardConfig
 
     with pytest.raises(ConfigFileError, match="too large"):
         read_config_file("/dev/zero", RewardConfig)
@@ -280,3 +280,14 @@ def test_spec_from_a_pipe_of_normal_size_works(tmp_path) -> None:
     finally:
         writer.join(timeout=10)
     assert spec.name == "labelled"
+
+
+def test_a_tie_kind_nobody_knows_is_a_spec_error(tmp_path) -> None:
+    """`ties: {draw: equal}` would make a drop reason validate cannot tell is a tie."""
+    spec = _spec(
+        tmp_path,
+        "name: s\nmatch: {columns: [a, b, w]}\nresponses: {columns: [a, b]}\n"
+        "preference: {encoding: label, column: w, winners: {A: 0, B: 1}, ties: {draw: equal}}\n",
+    )
+    with pytest.raises(SpecError, match="ties.draw"):
+        load_spec(spec)

@@ -25,9 +25,9 @@ from datasets import Dataset
 from prefdata.cli import main
 from prefdata.errors import PrefdataError
 from prefdata_train import RewardConfig
-from prefdata_train.modeling import load_model, load_reward_model, load_tokenizer
-from prefdata_train.preprocessing import tokenize_pairs
-from prefdata_train.tiny_model import build_tiny_model
+from prefdata_train.data.preprocessing import tokenize_pairs
+from prefdata_train.modeling.model_loading import load_model, load_reward_model, load_tokenizer
+from prefdata_train.workflows.tiny_model import build_tiny_model
 
 # Each would touch MARKER if the template could reach Python.
 EVIL_TEMPLATES = [

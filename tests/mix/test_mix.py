@@ -141,7 +141,8 @@ def test_output_rows_are_the_sources_pairs_unchanged(mixed, hh_pairs):
     _, out = mixed
     train = datasets.load_from_disk(str(out))["train"]
     assert train.column_names[:3] == ["prompt", "chosen", "rejected"]
-    assert train.column_names.index("source") + 1 == train.column_names.index("source_row")
+    names = train.column_names
+    assert names[names.index("source") :][:3] == ["source", "source_split", "source_row"]
     by_row = {int(r["source_row"]): r for r in hh_pairs}
     for row in train.select(range(50)):
         assert row["source"] == "hh"

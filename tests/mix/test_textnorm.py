@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prefdata.mix.contamination import EvalRow, NgramIndex
+from prefdata.mix.ngram_index import EvalRow, NgramIndex
 from prefdata.mix.textnorm import normalise, normalise_text, words
 
 

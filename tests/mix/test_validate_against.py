@@ -41,7 +41,17 @@ def test_cli_takes_several_evaluation_sets_after_against_and_writes_nothing(tmp_
     data, first, second = _files(tmp_path)
     before = sorted(p.name for p in tmp_path.iterdir())
     proc = subprocess.run(
-        [sys.executable, "-m", "prefdata", "validate", str(data), "--against", str(first), str(second), "--json"],
+        [
+            sys.executable,
+            "-m",
+            "prefdata",
+            "validate",
+            str(data),
+            "--against",
+            str(first),
+            str(second),
+            "--json",
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -58,3 +68,16 @@ def test_cli_takes_several_evaluation_sets_after_against_and_writes_nothing(tmp_
         check=False,
     )
     assert one.returncode == 1 and "splits.contamination" in one.stdout
+
+
+def test_against_without_an_evaluation_set_is_a_usage_error(tmp_path):
+    data, _, _ = _files(tmp_path)
+    for args in (["--against"], ["--against", "--json"], ["--ngram", "9"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "prefdata", "validate", str(data), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 2, args
+        assert "Traceback" not in proc.stderr and "--against" in proc.stderr

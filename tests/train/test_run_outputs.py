@@ -14,12 +14,14 @@ from cli_data import write_standard
 from click.testing import CliRunner
 from datasets import Dataset
 from matplotlib.image import imread
-from train_helpers import load
+from train_helpers import fast_config, load
 
 from prefdata_train.cli import main
-from prefdata_train.map_cache import CACHE_FOLDER
-from prefdata_train.plots import plot_reward_distribution
-from prefdata_train.scoring import score_pairs
+from prefdata_train.data.map_cache import CACHE_FOLDER
+from prefdata_train.modeling.pair_scoring import score_pairs
+from prefdata_train.trainer.reward_trainer import RewardTrainer
+from prefdata_train.workflows.fit import fit
+from prefdata_train.workflows.plots import plot_reward_distribution
 
 FAST = ["--per-device-train-batch-size", "4", "--max-steps", "2", "--max-length", "64", "--use-cpu"]
 FAST += ["--no-bf16", "--report-to", "none", "--seed", "0"]
@@ -48,7 +50,7 @@ def run(tmp_path_factory, tiny_model_dir):
         patch.setattr(datasets.config, "HF_DATASETS_CACHE", str(root / "hf-cache"))
         result = invoke("fit", data, "--model", tiny_model_dir, "--output-dir", root / "model", *FAST)
         assert result.exit_code == 0, result.output
-        yield {"root": root, "data": data, "before": before, "model": root / "model", "patch": patch}
+        yield {"root": root, "data": data, "before": before, "model": root / "model", "tiny": tiny_model_dir}
 
 
 def test_fit_evaluate_and_score_leave_the_data_folder_as_it_was(run):
@@ -129,3 +131,20 @@ def test_gap_histogram_shows_bars_when_gaps_lie_close_together_far_from_zero(tmp
     chosen, rejected = rng.normal(2.6, 0.01, 270), rng.normal(-2.6, 0.01, 270)
     png = plot_reward_distribution(chosen.tolist(), rejected.tolist(), tmp_path / "d.png")
     assert _blue_pixels(png) > 2000  # one bar at 5.2, 270 high: a sliver of a pixel before the fix
+
+
+def test_a_fit_that_fails_midway_removes_the_output_folder_it_created(run, tmp_path, monkeypatch):
+    """Nothing half-made is left: the folder this run created goes; one that was there stays."""
+
+    def fail(self, *args, **kwargs):
+        Path(self.args.output_dir, "runs").mkdir(parents=True, exist_ok=True)  # the trainer's first files
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(RewardTrainer, "train", fail)
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "notes.txt").write_text("mine")
+    for out in (tmp_path / "new", tmp_path / "old"):
+        with pytest.raises(RuntimeError, match="out of memory"):
+            fit(run["data"], str(run["tiny"]), out, fast_config(out))
+    assert not (tmp_path / "new").exists()
+    assert sorted(p.name for p in (tmp_path / "old").iterdir()) == ["notes.txt", "runs"]

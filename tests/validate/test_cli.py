@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from prefdata.cli.validate import validate_cmd
+from prefdata.cli.validate_command import validate_cmd
 from prefdata.validate import ValidationReport
 from tests.validate.conftest import clean_standard
 

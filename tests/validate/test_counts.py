@@ -13,15 +13,15 @@ from prefdata.validate.affected import AffectedRows
 from prefdata.validate.batch import BatchView
 from prefdata.validate.checks.content import ContentCheck
 from prefdata.validate.checks.duplicates import DuplicateCheck
-from prefdata.validate.checks.lengths import LengthStatsCheck
+from prefdata.validate.checks.length_stats import LengthStatsCheck
 from prefdata.validate.checks.margins import MarginCheck
 from prefdata.validate.checks.splits import SplitLeakCheck
 from prefdata.validate.checks.structure import StructureCheck
 from prefdata.validate.checks.tools import ToolsCheck
+from prefdata.validate.dataset_shape import read_shape
+from prefdata.validate.finding_sink import FindingSink
 from prefdata.validate.reading import from_dataset
 from prefdata.validate.runner import run_checks
-from prefdata.validate.shape import read_shape
-from prefdata.validate.sink import FindingSink
 from tests.validate.conftest import clean_conversational, clean_standard
 
 

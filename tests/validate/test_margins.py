@@ -45,6 +45,6 @@ def test_text_margins_are_not_numbers():
 
 def test_null_margins_do_not_stop_prefdata_train():
     """`fit` refuses `structure.*` errors; prefdata's trainer reads a null margin as none."""
-    from prefdata_train.validation_gate import STOPPING_PREFIX
+    from prefdata_train.workflows.validation_gate import STOPPING_PREFIX
 
     assert not "margin.null".startswith(STOPPING_PREFIX)

@@ -8,9 +8,9 @@ import pytest
 
 from prefdata.records import Reject
 from prefdata.validate import validate
+from prefdata.validate.finding_sink import FindingSink
 from prefdata.validate.raw import RawInput, is_raw
 from prefdata.validate.reading import CanonicalInput
-from prefdata.validate.sink import FindingSink
 
 HH = Path(__file__).resolve().parents[3] / "shared" / "data" / "hh-rlhf-harmless-base-test.jsonl.gz"
 
@@ -62,7 +62,7 @@ def test_cli_with_spec_on_raw_source(tmp_path, monkeypatch):
 
     from click.testing import CliRunner
 
-    from prefdata.cli.validate import validate_cmd
+    from prefdata.cli.validate_command import validate_cmd
     from prefdata.layouts import SPECS_DIR
 
     monkeypatch.chdir(tmp_path)

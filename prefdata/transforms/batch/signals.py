@@ -114,7 +114,7 @@ def _label(pref: Label, batch: pa.RecordBatch) -> Signal | None:
     n = len(column)
     winner, tie = np.zeros(n, dtype=np.int8), np.full(n, NO_TIE, dtype=np.int8)
     known = np.zeros(n, dtype=bool)
-    kinds = sorted(set(pref.ties.values()))
+    kinds: list[str] = sorted(set(pref.ties.values()))
     for value, kind in pref.ties.items():
         hit = _bools(pc.equal(column, text_scalar(value)))
         tie[hit] = kinds.index(kind)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from prefdata.validate.batch import BatchView
-from prefdata.validate.sink import FindingSink
+from prefdata.validate.finding_sink import FindingSink
 
 
 class Check:

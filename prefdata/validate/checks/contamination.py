@@ -1,7 +1,7 @@
 """`splits.contamination`: training prompts that share an n-gram with an evaluation set's prompts.
 
 Run only with `prefdata validate DATA --against EVAL...`. The index, the texts and the matching
-are `prefdata mix`'s own (`prefdata.mix.contamination`): a prompt `mix` would drop as
+are `prefdata mix`'s own (`prefdata.mix.ngram_index`): a prompt `mix` would drop as
 contaminated is the prompt this check reports, and no other.
 """
 
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from prefdata.mix.contamination import Contamination, NgramIndex
+from prefdata.mix.ngram_index import Contamination, NgramIndex
 from prefdata.mix.pair_text import prompt_texts
 from prefdata.mix.textnorm import normalise
 from prefdata.validate.batch import BatchView
 from prefdata.validate.checks.base import Check
+from prefdata.validate.finding_sink import FindingSink, excerpt
 from prefdata.validate.report import Example
-from prefdata.validate.sink import FindingSink, excerpt
 
 
 class ContaminationCheck(Check):

@@ -8,8 +8,8 @@ import pyarrow.compute as pc
 
 from prefdata.validate.batch import BatchView
 from prefdata.validate.checks.base import Check
+from prefdata.validate.finding_sink import FindingSink
 from prefdata.validate.prefix import byte_buffers, strict_prefix
-from prefdata.validate.sink import FindingSink
 
 # A pair is flagged when the longer response is at least RATIO times the shorter one and at
 # least MIN_CHARS long: "Yes." against a paragraph is common and fine, 20x at length is not.

@@ -15,8 +15,8 @@ import numpy as np
 from prefdata.validate.batch import BatchView
 from prefdata.validate.batch_lookup import ViewOf, examples_for
 from prefdata.validate.checks.base import Check
+from prefdata.validate.finding_sink import FindingSink
 from prefdata.validate.hashing import combine, hash_strings
-from prefdata.validate.sink import FindingSink
 
 _DIR = np.uint64(1)
 

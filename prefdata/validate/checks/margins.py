@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from prefdata.validate.batch import BatchView
 from prefdata.validate.checks.base import Check
-from prefdata.validate.sink import FindingSink
+from prefdata.validate.finding_sink import FindingSink
 
 
 class MarginCheck(Check):

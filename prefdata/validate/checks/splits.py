@@ -1,5 +1,9 @@
 """Prompts shared between a train split and an evaluation split (after whitespace normalisation).
 
+A split's role comes from its name, by the keywords convert uses to name splits
+(`prefdata.canonical_folder.split_role`): `train_prefs` is a train split, `test_prefs`, `dev`
+and `eval` are evaluation splits.
+
 Each row keeps one 64-bit hash of its normalised prompt. With an implicit prompt, the prompt
 is the conversation minus its last message (conversational) or the longest common prefix of
 chosen and rejected (standard text, the rule TRL's `extract_prompt` uses).
@@ -7,23 +11,21 @@ chosen and rejected (standard text, the rule TRL's `extract_prompt` uses).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
 import xxhash
 
+from prefdata.canonical_folder import TRAIN_SPLIT, split_role
 from prefdata.validate.batch import BatchView
 from prefdata.validate.batch_lookup import ViewOf
 from prefdata.validate.checks.base import Check
+from prefdata.validate.finding_sink import FindingSink
 from prefdata.validate.flatten import without_last
 from prefdata.validate.hashing import hash_strings, normalise_space
 from prefdata.validate.prefix import byte_buffers, common_prefix_bytes
-from prefdata.validate.sink import FindingSink
 
-TRAIN = re.compile(r"train", re.I)
-EVAL = re.compile(r"test|eval|valid|dev", re.I)
 EMPTY = np.uint64(xxhash.xxh3_64_intdigest(b""))
 
 
@@ -45,9 +47,9 @@ class SplitLeakCheck(Check):
         self.pending = []
 
     def finish(self, sink: FindingSink) -> None:
-        for train in (s for s in self.hashes if TRAIN.search(s)):
+        for train in (s for s in self.hashes if split_role(s) == TRAIN_SPLIT):
             seen, first = np.unique(self.hashes[train], return_index=True)
-            for other in (s for s in self.hashes if EVAL.search(s) and s != train):
+            for other in (s for s in self.hashes if split_role(s) not in (None, TRAIN_SPLIT)):
                 hashes = self.hashes[other]
                 leaked = np.flatnonzero(np.isin(hashes, seen) & (hashes != EMPTY))
                 if not len(leaked):

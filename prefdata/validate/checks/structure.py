@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 from prefdata.transforms.turn_order import TurnProblem, turn_problem
 from prefdata.validate.batch import BatchView
 from prefdata.validate.checks.base import Check
-from prefdata.validate.sink import FindingSink
+from prefdata.validate.finding_sink import FindingSink
 
 ROLES = ("system", "user", "assistant", "tool")
 

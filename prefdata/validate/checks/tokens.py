@@ -17,17 +17,26 @@ from prefdata.records.messages import strip_absent
 from prefdata.validate.batch import BatchView
 from prefdata.validate.checks.base import Check
 from prefdata.validate.encoding import ENCODE_ROWS, Encoded, encode
+from prefdata.validate.finding_sink import FindingSink, excerpt
 from prefdata.validate.lengths import LengthCounts
 from prefdata.validate.report import Example, SideStats, SplitStats
-from prefdata.validate.sink import FindingSink, excerpt
+from prefdata.validate.time_limit import TimeLimitExceeded, time_limit
+
+# One row's chat template rendering may take this long; a real template takes milliseconds.
+RENDER_SECONDS = 10.0
 
 
 def load_tokenizer(name_or_path: Any) -> Any:
     """A transformers tokenizer from a path or Hub id (objects are returned unchanged)."""
     if not isinstance(name_or_path, str) and not hasattr(name_or_path, "__fspath__"):
         return name_or_path
-    from transformers import AutoTokenizer
-
+    try:
+        from transformers import AutoTokenizer
+    except ImportError:
+        raise SourceError(
+            "--tokenizer needs the transformers package, which the light install leaves out",
+            fix='pip install "prefdata[train]" (or pip install transformers)',
+        ) from None
     try:
         return AutoTokenizer.from_pretrained(str(name_or_path))
     except (OSError, ValueError) as exc:
@@ -43,6 +52,7 @@ class TokenCheck(Check):
 
     def __init__(self, tokenizer: Any, max_length: int | None) -> None:
         self.tok = load_tokenizer(tokenizer)
+        self.template_stopped = ""  # why rendering stopped (a template over its time), once it has
         self.max_length = max_length
         self.counts: dict[str, dict[str, LengthCounts]] = {}
         self.started = False
@@ -141,8 +151,20 @@ class TokenCheck(Check):
         ok = np.ones(len(view), dtype=bool)
         bad: dict[int, str] = {}
         for i, row in enumerate(_rows(view)):
+            if self.template_stopped:
+                bad[i] = self.template_stopped
+                for side in texts:
+                    texts[side].append("")
+                continue
             try:
-                rendered = _render_row(self.tok, row)
+                with time_limit(RENDER_SECONDS):
+                    rendered = _render_row(self.tok, row)
+            except TimeLimitExceeded:  # a template that loops for hours: stop rendering with it
+                self.template_stopped = (
+                    f"the chat template took over {RENDER_SECONDS:g} s on one row; "
+                    "rendering stopped for this and every later row"
+                )
+                rendered, bad[i] = {"prompt": "", "chosen": "", "rejected": ""}, self.template_stopped
             except Exception as exc:  # any template failure is a finding, not a crash
                 rendered, bad[i] = (
                     {"prompt": "", "chosen": "", "rejected": ""},

@@ -12,8 +12,8 @@ import pyarrow.compute as pc
 from prefdata.validate.batch import BatchView
 from prefdata.validate.checks.base import Check
 from prefdata.validate.checks.jsonschema import tools_problem
+from prefdata.validate.finding_sink import FindingSink
 from prefdata.validate.flatten import CALL_FIELD_SEP, CALL_SEP
-from prefdata.validate.sink import FindingSink
 
 _CACHE_LIMIT = 10_000
 

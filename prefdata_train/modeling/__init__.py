@@ -1,0 +1,1 @@
+"""The reward model: loading it and its tokenizer, variable-length attention, reading rewards."""
