@@ -38,6 +38,7 @@ bench:
 	$(BIN)/python benchmarks/bench_validate.py
 	$(BIN)/python benchmarks/bench_mix.py --pairs 100000 1000000 --out bench-out/
 	$(BIN)/python benchmarks/bench_start.py
+	$(BIN)/python benchmarks/bench_infer.py --out bench-out/
 
 schemas:
 	$(BIN)/python -m prefdata.records.schemas schemas

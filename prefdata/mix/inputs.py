@@ -33,9 +33,11 @@ class CanonicalInput:
     split_files: dict[str, list[Path]]
 
     def batches(self, split: str) -> Iterator[pa.RecordBatch]:
-        """The split's record batches, in order, memory-mapped."""
+        """The split's record batches, in order, each read into memory of its own (not mapped: the
+        pages of a mapped file stay resident, so memory would grow with the source)."""
         for path in self.split_files[split]:
-            yield from pa.ipc.open_stream(pa.memory_map(str(path)))
+            with pa.OSFile(str(path)) as handle:
+                yield from pa.ipc.open_stream(handle)
 
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")

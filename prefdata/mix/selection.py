@@ -8,9 +8,11 @@ at once (a stable sort), so the first occurrence in recipe order is the one that
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -62,9 +64,8 @@ def scan(
     contaminated: dict[int, Contamination] = {}
     offset = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for batch_keys, batch_empty, batch_rows, hits in pool.map(
-            lambda b: _scan_batch(b, dedup, index), batches
-        ):
+        scanned = _in_order(pool, lambda b: _scan_batch(b, dedup, index), batches, 2 * max(1, workers))
+        for batch_keys, batch_empty, batch_rows, hits in scanned:
             keys.append(batch_keys)
             empties.append(batch_empty)
             rows.append(batch_rows if batch_rows is not None else np.arange(offset, offset + len(batch_keys)))
@@ -82,6 +83,20 @@ def scan(
     )
 
 
+def _in_order(
+    pool: ThreadPoolExecutor, work: Callable[[Any], Any], items: Iterable[Any], window: int
+) -> Iterator[Any]:
+    """`pool.map` that submits at most `window` items ahead (`Executor.map` takes the whole input at
+    once, which would hold every batch of a source in memory)."""
+    pending: deque[Future[Any]] = deque()
+    for item in items:
+        pending.append(pool.submit(work, item))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
 def _scan_batch(
     batch: pa.RecordBatch, dedup: str, index: NgramIndex | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, dict[int, Contamination]]:
@@ -90,7 +105,8 @@ def _scan_batch(
     keys = np.fromiter(map(_digest, text.to_pylist()), np.uint64, len(text))
     # a text that is empty once normalised is no evidence that two pairs are the same
     empty = pc.equal(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
-    rows = table["source_row"].to_numpy() if "source_row" in table.column_names else None
+    # a copy: a view would keep the whole batch it came from alive as long as the scan's result
+    rows = table["source_row"].to_numpy().copy() if "source_row" in table.column_names else None
     hits = _contaminated(normalise(prompt_texts(table)).to_pylist(), index, 0) if index is not None else {}
     return keys, empty, rows, hits
 
