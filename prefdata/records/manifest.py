@@ -82,12 +82,17 @@ class Manifest(BaseModel):
 
     def summary(self) -> dict[str, Any]:
         """Totals over all splits."""
-        dropped: dict[str, int] = {}
-        for rep in self.splits.values():
-            for reason, n in rep.dropped.items():
-                dropped[reason] = dropped.get(reason, 0) + n
-        return {
-            "rows_in": sum(r.rows_in for r in self.splits.values()),
-            "rows_out": sum(r.rows_out for r in self.splits.values()),
-            "dropped": dropped,
-        }
+        return split_totals(self.splits)
+
+
+def split_totals(splits: dict[str, SplitReport]) -> dict[str, Any]:
+    """`rows_in`, `rows_out` and `dropped` (reason -> count) summed over splits."""
+    dropped: dict[str, int] = {}
+    for rep in splits.values():
+        for reason, n in rep.dropped.items():
+            dropped[reason] = dropped.get(reason, 0) + n
+    return {
+        "rows_in": sum(r.rows_in for r in splits.values()),
+        "rows_out": sum(r.rows_out for r in splits.values()),
+        "dropped": dropped,
+    }

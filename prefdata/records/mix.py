@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
 
-from prefdata.records.manifest import Manifest, SplitReport
+from prefdata.records.manifest import Manifest, SplitReport, split_totals
 from prefdata.records.options import ConvertOptions
 
 
@@ -181,13 +181,5 @@ class MixManifest(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        """Totals over all output splits."""
-        dropped: dict[str, int] = {}
-        for rep in self.splits.values():
-            for reason, n in rep.dropped.items():
-                dropped[reason] = dropped.get(reason, 0) + n
-        return {
-            "rows_in": sum(r.rows_in for r in self.splits.values()),
-            "rows_out": sum(r.rows_out for r in self.splits.values()),
-            "dropped": dropped,
-        }
+        """Totals over all output splits (pairs, counted as a convert manifest counts rows)."""
+        return split_totals(self.splits)
