@@ -65,6 +65,23 @@ def tiny_reward_model(hh_slice):
     return Qwen3ForSequenceClassification(config), tokenizer
 
 
+def train_two_steps(model, tokenizer, train, output_dir):
+    """Two steps of `trl.RewardTrainer` on `train` (CPU, no saving); the `train()` result."""
+    config = trl.RewardConfig(
+        output_dir=str(output_dir),
+        max_steps=2,
+        report_to="none",
+        use_cpu=True,
+        per_device_train_batch_size=2,
+        save_strategy="no",
+        max_length=256,
+        learning_rate=1e-2,
+        disable_tqdm=True,
+    )
+    trainer = trl.RewardTrainer(model=model, args=config, train_dataset=train, processing_class=tokenizer)
+    return trainer.train()
+
+
 @pytest.mark.parametrize("fmt", ["conversational", "standard"])
 def test_reward_trainer_trains_on_converted_output(tmp_path, hh_slice, tiny_reward_model, fmt):
     model, tokenizer = tiny_reward_model
@@ -76,19 +93,7 @@ def test_reward_trainer_trains_on_converted_output(tmp_path, hh_slice, tiny_rewa
     assert len(train) == 16
     assert isinstance(train[0]["chosen"], str) == (fmt == "standard")
     before = [p.detach().clone() for p in model.parameters()]
-    config = trl.RewardConfig(
-        output_dir=str(tmp_path / "run"),
-        max_steps=2,
-        report_to="none",
-        use_cpu=True,
-        per_device_train_batch_size=2,
-        save_strategy="no",
-        max_length=256,
-        learning_rate=1e-2,
-        disable_tqdm=True,
-    )
-    trainer = trl.RewardTrainer(model=model, args=config, train_dataset=train, processing_class=tokenizer)
-    result = trainer.train()
+    result = train_two_steps(model, tokenizer, train, tmp_path / "run")
     assert result.global_step == 2
     assert any(not p.detach().equal(b) for p, b in zip(model.parameters(), before, strict=True))
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from prefdata.pids import pid_alive
+
 SCRATCH_ROOM = 4 << 30  # free bytes /dev/shm needs to hold the chunks in flight
 SCRATCH_PREFIX = "prefdata-chunks-"
 
@@ -22,7 +24,7 @@ def make_scratch() -> str:
     parent = _scratch_parent() or tempfile.gettempdir()
     for stale in Path(parent).glob(f"{SCRATCH_PREFIX}*"):
         pid = stale.name[len(SCRATCH_PREFIX) :].split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     return tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=parent)
 
@@ -53,16 +55,6 @@ def write_file(table: pa.Table, path: str) -> str:
 def read_file(path: str) -> pa.Table:
     """The table of an Arrow stream file, memory-mapped (it stays readable once the file is removed)."""
     return pa.ipc.open_stream(pa.memory_map(path)).read_all()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
 
 
 def _scratch_parent() -> str | None:

@@ -33,11 +33,8 @@ class CanonicalInput:
     split_files: dict[str, list[Path]]
 
     def batches(self, split: str) -> Iterator[pa.RecordBatch]:
-        """The split's record batches, in order, each read into memory of its own (not mapped: the
-        pages of a mapped file stay resident, so memory would grow with the source)."""
-        for path in self.split_files[split]:
-            with pa.OSFile(str(path)) as handle:
-                yield from pa.ipc.open_stream(handle)
+        """The split's record batches, in order (see `arrow_batches`)."""
+        yield from arrow_batches(self.split_files[split])
 
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -159,7 +156,7 @@ def _eval_tables(where: str) -> dict[str, pa.Table]:
     if is_converted(where):
         folder = Path(where)
         return {
-            split: pa.Table.from_batches(list(_stream(files)))
+            split: pa.Table.from_batches(list(arrow_batches(files)))
             for split, files in saved_split_files(folder).items()
         }
     from prefdata.convert import convert
@@ -168,9 +165,12 @@ def _eval_tables(where: str) -> dict[str, pa.Table]:
     return {split: dataset[split].data.table for split in dataset}
 
 
-def _stream(files: list[Path]) -> Iterator[pa.RecordBatch]:
+def arrow_batches(files: list[Path]) -> Iterator[pa.RecordBatch]:
+    """The record batches of Arrow stream files, in order, each read into memory of its own (not
+    mapped: the pages of a mapped file stay resident, so memory would grow with the source)."""
     for path in files:
-        yield from pa.ipc.open_stream(pa.memory_map(str(path)))
+        with pa.OSFile(str(path)) as handle:
+            yield from pa.ipc.open_stream(handle)
 
 
 def _prompt_only_tables(where: str, refused: DetectionError) -> dict[str, pa.Table]:

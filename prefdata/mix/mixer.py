@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import xxhash
@@ -36,6 +37,7 @@ from prefdata.mix.selection import Scanned, choose, mark_duplicates, scan
 from prefdata.pids import pid_alive
 from prefdata.records.manifest import Reject, SplitReport
 from prefdata.records.mix import MixManifest, Recipe, SourceReport, SourceSplitReport
+from prefdata.sources.saved import arrow_rows
 
 CONTAMINATION_FILE = "contamination.jsonl"
 
@@ -206,11 +208,7 @@ class Shape:
 
 
 def _rows(canonical: CanonicalInput) -> int:
-    return sum(
-        pa.ipc.open_stream(pa.memory_map(str(f))).read_all().num_rows
-        for files in canonical.split_files.values()
-        for f in files
-    )
+    return sum(arrow_rows(files) for files in canonical.split_files.values())
 
 
 def _harmonise(inputs: list[CanonicalInput]) -> Shape:
@@ -276,7 +274,7 @@ def _split_report(s: Scanned, scans: list[Scanned], names: list[str]) -> SourceS
     assert s.duplicate_of is not None and s.selected is not None
     duplicate = s.duplicate_of >= 0
     contaminated = sum(1 for i in s.contaminated if not duplicate[i])
-    keepers = Counter(_owner(scans, int(p)) for p in s.duplicate_of[duplicate])
+    keepers = Counter(_locate(scans, int(p))[0].source for p in s.duplicate_of[duplicate])
     dropped = {"duplicate": int(duplicate.sum()), "contaminated": contaminated}
     taken = int(s.selected.sum())
     return SourceSplitReport(
@@ -289,16 +287,8 @@ def _split_report(s: Scanned, scans: list[Scanned], names: list[str]) -> SourceS
     )
 
 
-def _owner(scans: list[Scanned], position: int) -> int:
-    """The source of the pair at a global position (as `mark_duplicates` numbers them)."""
-    for s in scans:
-        if position < s.pairs:
-            return s.source
-        position -= s.pairs
-    raise IndexError(position)
-
-
 def _locate(scans: list[Scanned], position: int) -> tuple[Scanned, int]:
+    """The scan holding a global position (as `mark_duplicates` numbers pairs) and the index in it."""
     for s in scans:
         if position < s.pairs:
             return s, position
@@ -351,7 +341,9 @@ def _write_rejects(writer: Any, recipe: Recipe, inputs: list[CanonicalInput], sc
     for s in scans:
         assert s.duplicate_of is not None
         rejects = []
-        for i in range(s.pairs):
+        # only the dropped pairs, in order (a loop over every pair would be Python work per pair)
+        dropped = sorted({*np.flatnonzero(s.duplicate_of >= 0).tolist(), *s.contaminated})
+        for i in dropped:
             keeper = int(s.duplicate_of[i])
             if keeper >= 0:
                 kept, at = _locate(scans, keeper)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datasets
-import trl
 
 from prefdata.mix import Recipe, mix
-from tests.test_trl_acceptance import hh_slice, tiny_reward_model  # noqa: F401  (fixtures)
+from tests.test_trl_acceptance import hh_slice, tiny_reward_model, train_two_steps  # noqa: F401  (fixtures)
 
 
 def test_reward_trainer_trains_on_a_mixture(tmp_path, hh_slice, oasst_sample, tiny_reward_model):  # noqa: F811
@@ -23,17 +22,5 @@ def test_reward_trainer_trains_on_a_mixture(tmp_path, hh_slice, oasst_sample, ti
     train = datasets.load_from_disk(str(tmp_path / "mix"))["train"]
     assert set(train["source"]) == {"hh", "oasst"}
     before = [p.detach().clone() for p in model.parameters()]
-    config = trl.RewardConfig(
-        output_dir=str(tmp_path / "run"),
-        max_steps=2,
-        report_to="none",
-        use_cpu=True,
-        per_device_train_batch_size=2,
-        save_strategy="no",
-        max_length=256,
-        learning_rate=1e-2,
-        disable_tqdm=True,
-    )
-    trainer = trl.RewardTrainer(model=model, args=config, train_dataset=train, processing_class=tokenizer)
-    assert trainer.train().global_step == 2
+    assert train_two_steps(model, tokenizer, train, tmp_path / "run").global_step == 2
     assert any(not p.detach().equal(b) for p, b in zip(model.parameters(), before, strict=True))
