@@ -42,7 +42,7 @@ bench:
 
 schemas:
 	$(BIN)/python -m prefdata.records.schemas schemas
-	$(BIN)/python -c "from prefdata.validate.schema import write_report_schema; write_report_schema('schemas')"
+	$(BIN)/python -c "from prefdata._validate.schema import write_report_schema; write_report_schema('schemas')"
 
 clean:
 	rm -rf $(VENV) demo-out bench-out

@@ -175,12 +175,12 @@ def input_counts(path: Path) -> dict[str, int]:
 
 def prefdata_command(source: Path, out_dir: Path) -> list[str]:
     """`prefdata convert SOURCE OUT_DIR` in a fresh interpreter (the package is not installed)."""
-    if (REPO / "prefdata" / "cli" / "__main__.py").exists():
-        return [sys.executable, "-m", "prefdata.cli", "convert", str(source), str(out_dir)]
+    if (REPO / "prefdata" / "_cli" / "__main__.py").exists():
+        return [sys.executable, "-m", "prefdata._cli", "convert", str(source), str(out_dir)]
     return [
         sys.executable,
         "-c",
-        "from prefdata.cli import main; main()",
+        "from prefdata._cli import main; main()",
         "convert",
         str(source),
         str(out_dir),

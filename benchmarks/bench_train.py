@@ -80,7 +80,7 @@ def build_model(out: Path) -> int:
     """Build the benchmark model in `out`; return its parameter count."""
     from transformers import AutoModelForSequenceClassification
 
-    from prefdata_train.workflows.tiny_model import build_tiny_model
+    from prefdata_train._workflows.tiny_model import build_tiny_model
 
     rows = hh_rows(10_000)
     texts = [r[side] for r in rows for side in ("chosen", "rejected")]

@@ -120,7 +120,7 @@ print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime, code)
 
 def run(label: str, rows: int, *args: str) -> None:
     """Validate in a subprocess; print wall time, pairs/s, CPU seconds and its peak RSS."""
-    cmd = [sys.executable, "-m", "prefdata.cli", "validate", *args, "--json"]
+    cmd = [sys.executable, "-m", "prefdata._cli", "validate", *args, "--json"]
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", LAUNCHER, *cmd],

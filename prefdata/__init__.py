@@ -6,9 +6,8 @@
 {'empty_response': 4, ...}
 """
 
-from prefdata._version import __version__
-from prefdata.convert import ConvertResult, convert, detect
-from prefdata.errors import (
+from prefdata._convert import ConvertResult, convert, detect
+from prefdata._errors import (
     DetectionError,
     OutputError,
     PrefdataError,
@@ -16,9 +15,10 @@ from prefdata.errors import (
     SourceError,
     SpecError,
 )
-from prefdata.infer import AmbiguousLayoutError
-from prefdata.layouts import builtin_specs, load_spec
-from prefdata.mix import Recipe, mix
+from prefdata._infer import AmbiguousLayoutError
+from prefdata._layouts import builtin_specs, load_spec
+from prefdata._mix import Recipe, mix
+from prefdata._version import __version__
 from prefdata.records import ConvertOptions, DetectionResult, LayoutSpec, Manifest, Reject
 
 __all__ = [

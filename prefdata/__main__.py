@@ -1,5 +1,5 @@
 """`python -m prefdata` runs the `prefdata` command."""
 
-from prefdata.cli import main
+from prefdata._cli import main
 
 main()

@@ -6,11 +6,11 @@ Names are imported on first use, so `prefdata-train --help` does not pay for tor
 
 | subpackage  | holds                                                                          |
 | ----------- | ------------------------------------------------------------------------------ |
-| `data`      | reading a canonical folder, split choice, tokenising, truncation, collation    |
-| `modeling`  | loading the model and tokenizer, variable-length attention, reading rewards    |
-| `trainer`   | `RewardConfig` beside `RewardTrainer`, config fields and files, the model card |
-| `workflows` | what each command runs: fit, evaluate, score, tiny model, demo                 |
-| `cli`       | the `prefdata-train` command (the only place that prints and exits)            |
+| `_data`     | reading a canonical folder, split choice, tokenising, truncation, collation    |
+| `_modeling` | loading the model and tokenizer, variable-length attention, reading rewards    |
+| `_trainer`  | `RewardConfig` beside `RewardTrainer`, config fields and files, the model card |
+| `_workflows`| what each command runs: fit, evaluate, score, tiny model, demo                 |
+| `_cli`      | the `prefdata-train` command (the only place that prints and exits)            |
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "DataCollatorForPreference": "prefdata_train.data.collator",
-    "RewardConfig": "prefdata_train.trainer.reward_config",
-    "RewardTrainer": "prefdata_train.trainer.reward_trainer",
-    "build_tiny_model": "prefdata_train.workflows.tiny_model",
-    "compute_rewards": "prefdata_train.modeling.rewards",
-    "evaluate": "prefdata_train.workflows.evaluation",
-    "fit": "prefdata_train.workflows.fit",
-    "load_reward_model": "prefdata_train.modeling.model_loading",
-    "preference_loss": "prefdata_train.trainer.reward_trainer",
-    "tokenize_pairs": "prefdata_train.data.preprocessing",
+    "DataCollatorForPreference": "prefdata_train._data.collator",
+    "RewardConfig": "prefdata_train._trainer.reward_config",
+    "RewardTrainer": "prefdata_train._trainer.reward_trainer",
+    "build_tiny_model": "prefdata_train._workflows.tiny_model",
+    "compute_rewards": "prefdata_train._modeling.rewards",
+    "evaluate": "prefdata_train._workflows.evaluation",
+    "fit": "prefdata_train._workflows.fit",
+    "load_reward_model": "prefdata_train._modeling.model_loading",
+    "preference_loss": "prefdata_train._trainer.reward_trainer",
+    "tokenize_pairs": "prefdata_train._data.preprocessing",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,6 +1,6 @@
 """`python -m prefdata_train`: the `prefdata-train` command."""
 
-from prefdata_train.cli import main
+from prefdata_train._cli import main
 
 if __name__ == "__main__":
     main()

@@ -16,14 +16,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from prefdata import canonical_folder as cf
-from prefdata.pids import pid_alive
-from prefdata.sources import open_source
-from prefdata.sources.files import SUPPORTED_EXTENSIONS
-from prefdata.tables import features_of
-from prefdata.validate import validate
-from prefdata.validate.reading import open_canonical
-from prefdata.writer import CanonicalWriter
+from prefdata import _canonical_folder as cf
+from prefdata._pids import pid_alive
+from prefdata._sources import open_source
+from prefdata._sources.files import SUPPORTED_EXTENSIONS
+from prefdata._tables import features_of
+from prefdata._validate import validate
+from prefdata._validate.reading import open_canonical
+from prefdata._writer import CanonicalWriter
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = [{"prompt": f"question {i}", "chosen": f"good {i}", "rejected": f"bad {i}"} for i in range(3)]
@@ -102,7 +102,7 @@ def test_validate_names_a_folders_splits_as_convert_does(tmp_path, names, splits
 def test_validate_refuses_a_folder_convert_refuses(tmp_path):
     for name in ("train.parquet", "extra.parquet"):  # one names a split, one does not
         pq.write_table(pa.Table.from_pylist(ROWS), tmp_path / name)
-    from prefdata.errors import SourceError
+    from prefdata._errors import SourceError
 
     with pytest.raises(SourceError, match="extra.parquet"):
         open_source(tmp_path)
@@ -138,7 +138,7 @@ def test_no_module_spells_the_folders_file_names():
     spelled = []
     for package in ("prefdata", "prefdata_train"):
         for path in sorted((ROOT / package).rglob("*.py")):
-            if path == ROOT / "prefdata" / "canonical_folder.py":
+            if path == ROOT / "prefdata" / "_canonical_folder.py":
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Constant) and node.value in FILE_NAMES:

@@ -10,7 +10,7 @@ from pathlib import Path
 import datasets
 from click.testing import CliRunner
 
-from prefdata.cli import main
+from prefdata._cli import main
 
 
 def run(*args: str):
@@ -75,7 +75,7 @@ def test_detect_explains_choice_and_runner_up(oasst_sample, hh_sample):
 
 
 def test_detect_print_spec_gives_an_editable_spec(hh_sample, tmp_path):
-    from prefdata.layouts import builtin_spec, load_spec
+    from prefdata._layouts import builtin_spec, load_spec
 
     result = run("detect", hh_sample, "--print-spec")
     assert result.exit_code == 0

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from prefdata.cli.summary import convert_summary
-from prefdata.infer.names import TIE_WORDS
-from prefdata.layouts import builtin_specs
+from prefdata._cli.summary import convert_summary
+from prefdata._infer.names import TIE_WORDS
+from prefdata._layouts import builtin_specs
+from prefdata._validate.codes import CHECKS
+from prefdata._validate.finding_sink import FindingSink
+from prefdata._validate.manifest_drops import drop_code
+from prefdata._validate.raw import RawInput
+from prefdata._validate.reading import CanonicalInput
 from prefdata.records import Reject
 from prefdata.records.drop_reasons import DROP_REASONS, TIE_CHECK, drop_reason
 from prefdata.records.manifest import Manifest, SplitReport
-from prefdata.validate.codes import CHECKS
-from prefdata.validate.finding_sink import FindingSink
-from prefdata.validate.manifest_drops import drop_code
-from prefdata.validate.raw import RawInput
-from prefdata.validate.reading import CanonicalInput
 
 PACKAGE = Path(__file__).resolve().parents[1] / "prefdata"
 # callables that take a drop reason, and the position of the reason among their arguments

@@ -11,12 +11,12 @@ import pyarrow.parquet as pq
 
 import prefdata
 from prefdata import ConvertOptions
-from prefdata.engine.lane import BatchPlan
-from prefdata.engine.ordered import reconciled
-from prefdata.engine.work import Chunk, Converted
-from prefdata.layouts import builtin_spec
-from prefdata.transforms.pairs import RowConverter
-from prefdata.transforms.split_state import SplitState
+from prefdata._engine.lane import BatchPlan
+from prefdata._engine.ordered import reconciled
+from prefdata._engine.work import Chunk, Converted
+from prefdata._layouts import builtin_spec
+from prefdata._transforms.pairs import RowConverter
+from prefdata._transforms.split_state import SplitState
 
 
 def _arena(path, n=40):

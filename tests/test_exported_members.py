@@ -43,3 +43,27 @@ def test_prefdata_import_is_light():
     code = "import prefdata, sys; print('torch' in sys.modules, 'transformers' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+PUBLIC_MODULES = {"__init__.py", "__main__.py", "py.typed", "records", "__pycache__"}
+
+
+def test_implementation_modules_are_private():
+    """Beside `__init__` (whose `__all__` is the API) and `prefdata.records`, every module is `_`-named."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    public = {
+        f"{package}/{entry.name}"
+        for package in ("prefdata", "prefdata_train")
+        for entry in (root / package).iterdir()
+        if entry.name not in PUBLIC_MODULES and not entry.name.startswith("_")
+    }
+    assert public == set()
+
+
+def test_records_is_the_only_public_subpackage():
+    import pkgutil
+
+    names = {m.name for m in pkgutil.iter_modules(prefdata.__path__) if not m.name.startswith("_")}
+    assert names == {"records"}

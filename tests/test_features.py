@@ -6,7 +6,7 @@ import datasets
 import pyarrow as pa
 import pytest
 
-from prefdata.tables import features_of
+from prefdata._tables import features_of
 
 _CALL = pa.struct(
     [

@@ -120,8 +120,8 @@ def _closed_path(graph: dict[str, set[str]], group: set[str]) -> list[str]:
 
 def test_the_graph_is_read():
     graph = import_graph()
-    assert "prefdata.errors" in graph["prefdata.convert"]
-    assert "prefdata.errors" in graph["prefdata.transforms.pairs"]
+    assert "prefdata._errors" in graph["prefdata._convert"]
+    assert "prefdata._errors" in graph["prefdata._transforms.pairs"]
 
 
 def test_a_cycle_is_found():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datasets
 
 import prefdata
-from prefdata.cli.summary import convert_summary
+from prefdata._cli.summary import convert_summary
 
 
 def _rows():

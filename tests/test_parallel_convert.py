@@ -1,4 +1,4 @@
-"""Worker-process conversion (`prefdata.engine.processes`) writes exactly what the sequential loop writes."""
+"""Worker-process conversion (`prefdata._engine.processes`) writes exactly what the sequential loop writes."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ import pytest
 
 import prefdata
 from prefdata import ConvertOptions, convert
-from prefdata.cli.environment import engine_settings, workers_setting
-from prefdata.engine import processes, scratch, work
-from prefdata.engine.split import resolve_workers
-from prefdata.errors import PrefdataError, RowError
-from prefdata.sources import open_source
-from prefdata.transforms.pairs import RowConverter
+from prefdata._cli.environment import engine_settings, workers_setting
+from prefdata._engine import processes, scratch, work
+from prefdata._engine.split import resolve_workers
+from prefdata._errors import PrefdataError, RowError
+from prefdata._sources import open_source
+from prefdata._transforms.pairs import RowConverter
 
-convert_module = importlib.import_module("prefdata.convert")  # `prefdata.convert` is also the function
+convert_module = importlib.import_module("prefdata._convert")  # `prefdata.convert` is also the function
 
 ROWS = 700
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from prefdata.errors import SpecError
-from prefdata.layouts import SPECS_DIR, builtin_specs, load_spec
+from prefdata._errors import SpecError
+from prefdata._layouts import SPECS_DIR, builtin_specs, load_spec
 from prefdata.records.schemas import schema_text
 from prefdata.records.spec import LayoutSpec
 

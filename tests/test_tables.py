@@ -11,7 +11,7 @@ import datasets
 import pyarrow as pa
 import pytest
 
-from prefdata.tables import FIXED_TYPES, _no_nulls, build_column, rows_to_table
+from prefdata._tables import FIXED_TYPES, _no_nulls, build_column, rows_to_table
 
 
 def reference(rows: list[dict]) -> pa.Table:
@@ -137,7 +137,7 @@ def test_convert_of_a_file_imports_neither_datasets_nor_pandas(tmp_path):
     source = tmp_path / "pairs.jsonl"
     source.write_text('{"prompt": "hi", "chosen": "a", "rejected": "b"}\n')
     code = (
-        "import sys; from prefdata.convert import convert; "
+        "import sys; from prefdata._convert import convert; "
         f"convert({str(source)!r}, {str(tmp_path / 'out')!r}); "
         "heavy = {'datasets', 'pandas'} & set(sys.modules); assert not heavy, heavy"
     )

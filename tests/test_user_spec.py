@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 import prefdata
-from prefdata.cli import main
-from prefdata.layouts import builtin_spec, builtin_specs, load_spec, spec_to_yaml
+from prefdata._cli import main
+from prefdata._layouts import builtin_spec, builtin_specs, load_spec, spec_to_yaml
 
 QA_SPEC = """\
 name: qa-good-bad

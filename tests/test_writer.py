@@ -13,8 +13,8 @@ import orjson
 import pyarrow as pa
 import pytest
 
-from prefdata.errors import OutputError
-from prefdata.writer import DATA_FILE, CanonicalWriter, remove_stale_staging
+from prefdata._errors import OutputError
+from prefdata._writer import DATA_FILE, CanonicalWriter, remove_stale_staging
 
 MANIFEST = '{"prefdata_version": "test"}'
 

@@ -70,7 +70,7 @@ _REASONS = (
     DropReason(
         "turn_order",
         "the dialogue's turns are out of order (a reply to nothing, two turns of one role in a row, "
-        "a completion that does not start or end with a reply); see prefdata.transforms.turn_order",
+        "a completion that does not start or end with a reply); see prefdata._transforms.turn_order",
     ),
     DropReason("no_pairs", "no ranked sibling replies to pair"),
     DropReason(

@@ -1,6 +1,6 @@
 """The layout spec: a declarative description of how a source encodes preference.
 
-Every built-in layout is a YAML file of this model under `prefdata/layouts/specs/`, and a
+Every built-in layout is a YAML file of this model under `prefdata/_layouts/specs/`, and a
 user describes any other source the same way (`prefdata convert --spec my.yaml`). Specs
 are data: they are parsed with a safe loader and validated here; nothing in them runs.
 

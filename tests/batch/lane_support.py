@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from hypothesis import strategies as st
 
 import prefdata
-from prefdata.engine import work
+from prefdata._engine import work
 
 # Turn texts a JSON encoder has to escape, and texts it does not.
 TURN_TEXTS = [

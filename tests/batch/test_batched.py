@@ -1,4 +1,4 @@
-"""`prefdata.engine`: which splits take the batch lane, and the reader thread under it."""
+"""`prefdata._engine`: which splits take the batch lane, and the reader thread under it."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from lane_support import files, lane, write_parquet
 
 import prefdata
 from prefdata import ConvertOptions
-from prefdata.engine.ordered import prefetched
-from prefdata.engine.split import plan_for
-from prefdata.errors import SourceError
-from prefdata.layouts import builtin_spec
-from prefdata.sources import open_source
-from prefdata.transforms.pairs import RowConverter
+from prefdata._engine.ordered import prefetched
+from prefdata._engine.split import plan_for
+from prefdata._errors import SourceError
+from prefdata._layouts import builtin_spec
+from prefdata._sources import open_source
+from prefdata._transforms.pairs import RowConverter
 
 
 def _split_and_converter(path, layout="arena-human-preference", options=None):

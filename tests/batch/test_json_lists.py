@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lane_support import RAW_VALUES, TURN_TEXTS
 
-from prefdata.transforms.batch import json_lists
-from prefdata.transforms.batch.json_lists import decode
+from prefdata._transforms.batch import json_lists
+from prefdata._transforms.batch.json_lists import decode
 
 
 def decoded(values: list[str | None]) -> dict[int, list[str | None]]:

@@ -53,7 +53,7 @@ def _clean_rows(n: int) -> list[dict]:
 @pytest.mark.parametrize("workers", [0, 2])
 def test_lane_converts_clean_rows_itself(tmp_path, monkeypatch, workers):
     """Clean rows never reach the row path (the lane is not the row path in disguise)."""
-    from prefdata.transforms.pairs import RowConverter
+    from prefdata._transforms.pairs import RowConverter
 
     source = write_parquet(_clean_rows(300), "int", tmp_path / "arena.parquet", row_group_size=50)
     calls = []

@@ -6,11 +6,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from prefdata._transforms.batch import signals
+from prefdata._transforms.drops import Drop
+from prefdata._transforms.encodings import label, one_hot
 from prefdata.records.options import ConvertOptions
 from prefdata.records.spec import Label, OneHot
-from prefdata.transforms.batch import signals
-from prefdata.transforms.drops import Drop
-from prefdata.transforms.encodings import label, one_hot
 
 ONE_HOT = OneHot(encoding="one_hot", columns=["a", "b"], tie_columns=["t"])
 LABEL = Label(

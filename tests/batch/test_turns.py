@@ -10,8 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from prefdata.transforms.batch import arrays, turns
-from prefdata.transforms.batch.ranges import expand
+from prefdata._transforms.batch import arrays, turns
+from prefdata._transforms.batch.ranges import expand
 
 
 def test_space_codes_are_pythons_whitespace():
@@ -66,7 +66,7 @@ def test_expand():
 def test_arrays_round_trip_without_pandas():
     code = (
         "import sys, numpy as np\n"
-        "from prefdata.transforms.batch import arrays\n"
+        "from prefdata._transforms.batch import arrays\n"
         "v = np.array([True, False, True, True, False, False, True, False, True])\n"
         "a = arrays.bool_array(v)\n"
         "assert (arrays.to_bools(a.slice(3)) == v[3:]).all()\n"

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 
 import prefdata
-from prefdata.transforms.drops import REASONS
-from prefdata.validate import validate
+from prefdata._transforms.drops import REASONS
+from prefdata._validate import validate
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SAYINGS = [

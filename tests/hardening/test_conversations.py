@@ -1,6 +1,6 @@
 """One definition of a well-formed conversation: convert drops exactly the rows validate flags.
 
-`prefdata.transforms.turn_order.turn_problem` is that definition; convert drops rows breaking it
+`prefdata._transforms.turn_order.turn_problem` is that definition; convert drops rows breaking it
 as `turn_order` (with the offending message in `detail`), validate reports them as
 `structure.turn_order`, on explicit and implicit shapes alike.
 """
@@ -17,8 +17,8 @@ from datasets import Dataset
 
 import prefdata
 from prefdata import ConvertOptions
-from prefdata.transforms.turn_order import turn_problem
-from prefdata.validate import finding_sink, validate
+from prefdata._transforms.turn_order import turn_problem
+from prefdata._validate import finding_sink, validate
 
 
 def _msg(code: str, i: int = 0) -> dict[str, Any]:

@@ -66,7 +66,7 @@ import pytest
 from click.testing import CliRunner
 from hardening_builders import Builder, corpus, with_spec
 
-from prefdata.cli import main
+from prefdata._cli import main
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ import pytest
 from click.testing import CliRunner
 
 import prefdata
-import prefdata.writer
-from prefdata.cli import main
-from prefdata.errors import OutputError
+import prefdata._writer
+from prefdata._cli import main
+from prefdata._errors import OutputError
 
 REPO = Path(__file__).resolve().parents[2]
 # ties in rows 3 and 5: the conversion writes rejects as well as data
@@ -141,18 +141,18 @@ def _data_on_dev_full(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _rejects_on_dev_full(monkeypatch: pytest.MonkeyPatch) -> None:
     def fake_open(path, mode="r", *args, **kwargs):
-        if str(path).endswith(prefdata.writer.REJECTS_FILE) and "w" in mode:
+        if str(path).endswith(prefdata._writer.REJECTS_FILE) and "w" in mode:
             path = "/dev/full"
         return builtins.open(path, mode, *args, **kwargs)
 
-    monkeypatch.setattr(prefdata.writer, "open", fake_open, raising=False)
+    monkeypatch.setattr(prefdata._writer, "open", fake_open, raising=False)
 
 
 def _text_write_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     def write_text(path: Path, text: str) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(prefdata.writer, "_write_text", write_text)
+    monkeypatch.setattr(prefdata._writer, "_write_text", write_text)
 
 
 FULL_DISK = {"arrow-data": _data_on_dev_full, "rejects": _rejects_on_dev_full, "metadata": _text_write_fails}

@@ -26,8 +26,8 @@ from click.testing import CliRunner
 
 import prefdata
 from prefdata import ConvertOptions
-from prefdata.cli import main
-from prefdata.errors import RowError
+from prefdata._cli import main
+from prefdata._errors import RowError
 
 
 def _jsonl(tmp_path: Path, rows: list[dict[str, Any]], name: str = "data.jsonl") -> Path:

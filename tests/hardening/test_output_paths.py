@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from hardening_builders import CORPUS
 from test_corpus import leftovers
 
-from prefdata.cli import main
+from prefdata._cli import main
 
 GOOD = CORPUS / "margin_na.jsonl"
 BAD = CORPUS / "invalid_json_small.jsonl"

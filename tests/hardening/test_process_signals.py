@@ -25,9 +25,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from prefdata.cli._errors import terminate_as_interrupt
-from prefdata.engine import processes, scratch
-from prefdata.parent_death import interrupts_held
+from prefdata._cli.error_exits import terminate_as_interrupt
+from prefdata._engine import processes, scratch
+from prefdata._parent_death import interrupts_held
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS = processes.MIN_ROWS + 4_000  # just enough for worker processes (PREFDATA_WORKERS=2 below)

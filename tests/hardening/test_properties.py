@@ -8,7 +8,7 @@ and generated options, conversion:
 2. accounts for every input row exactly once: an output row's `source_row` or a reject, never
    both, never neither (a flat OASST table: every row of a tree that gave pairs is used through
    its root's row); the manifest's counts agree with the rows and rejects;
-3. writes data that `prefdata.validate.validate` finds no error in;
+3. writes data that `prefdata._validate.validate` finds no error in;
 4. is the identity on prompt/chosen/rejected when its canonical output is converted again.
 
 A dialogue that opens with an assistant turn (its first user turn blank or missing) is dropped

@@ -28,8 +28,8 @@ from click.testing import CliRunner
 from safetensors.torch import load_file
 
 import prefdata
-from prefdata_train.cli import main
-from prefdata_train.workflows.tiny_model import build_tiny_model
+from prefdata_train._cli import main
+from prefdata_train._workflows.tiny_model import build_tiny_model
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTIONS = ["What is the capital of France?", "How do I boil an egg?", "Name a prime number."]

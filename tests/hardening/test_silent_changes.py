@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 import prefdata
+from prefdata._sources.jsonlines import FlawedRow, duplicate_key, iter_json_rows
+from prefdata._validate import validate
 from prefdata.records.messages import strip_absent
-from prefdata.sources.jsonlines import FlawedRow, duplicate_key, iter_json_rows
-from prefdata.validate import validate
 from tests.conftest import HH_SAMPLE
 from tests.validate.tiny_tokenizer import build_tokenizer
 

@@ -19,8 +19,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from prefdata import convert
-from prefdata.errors import SourceError
-from prefdata.sources import open_source, stream
+from prefdata._errors import SourceError
+from prefdata._sources import open_source, stream
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS = [

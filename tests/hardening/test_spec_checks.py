@@ -24,9 +24,9 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 
 import prefdata
-from prefdata.cli import main
-from prefdata.errors import SpecError
-from prefdata.layouts import load_spec
+from prefdata._cli import main
+from prefdata._errors import SpecError
+from prefdata._layouts import load_spec
 from prefdata.records.spec import LayoutSpec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +122,7 @@ def test_two_response_encoding_with_three_columns_is_refused(tmp_path) -> None:
 
 
 def test_builtin_specs_pass_their_own_checks() -> None:
-    from prefdata.layouts import builtin_specs
+    from prefdata._layouts import builtin_specs
 
     assert all(LayoutSpec.model_validate(s.model_dump()) == s for s in builtin_specs())
 
@@ -225,8 +225,8 @@ def test_duplicate_key_in_json_spec_is_refused_with_its_line(tmp_path) -> None:
     ],
 )
 def test_duplicate_key_in_config_file(tmp_path, name, text, line) -> None:
-    from prefdata_train.trainer.config_file import ConfigFileError, read_config_file
-    from prefdata_train.trainer.reward_config import RewardConfig
+    from prefdata_train._trainer.config_file import ConfigFileError, read_config_file
+    from prefdata_train._trainer.reward_config import RewardConfig
 
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -236,8 +236,8 @@ def test_duplicate_key_in_config_file(tmp_path, name, text, line) -> None:
 
 
 def test_json_config_file_is_read(tmp_path) -> None:
-    from prefdata_train.trainer.config_file import read_config_file
-    from prefdata_train.trainer.reward_config import RewardConfig
+    from prefdata_train._trainer.config_file import read_config_file
+    from prefdata_train._trainer.reward_config import RewardConfig
 
     path = tmp_path / "rm.json"
     path.write_text('{"max_steps": 5, "learning_rate": 1e-5}', encoding="utf-8")
@@ -252,8 +252,8 @@ def test_dev_zero_spec_is_refused_after_a_bounded_read() -> None:
     code = (
         "import resource, sys\n"
         "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"  # 1 GB: /dev/zero read whole blows past it
-        "from prefdata.layouts import load_spec\n"
-        "from prefdata.errors import SpecError\n"
+        "from prefdata._layouts import load_spec\n"
+        "from prefdata._errors import SpecError\n"
         "try:\n    load_spec('/dev/zero')\nexcept SpecError as exc:\n    print(exc.message)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
@@ -262,8 +262,8 @@ def test_dev_zero_spec_is_refused_after_a_bounded_read() -> None:
 
 
 def test_config_from_dev_zero_is_refused() -> None:
-    from prefdata_train.trainer.config_file import ConfigFileError, read_config_file
-    from prefdata_train.trainer.reward_config import RewardConfig
+    from prefdata_train._trainer.config_file import ConfigFileError, read_config_file
+    from prefdata_train._trainer.reward_config import RewardConfig
 
     with pytest.raises(ConfigFileError, match="too large"):
         read_config_file("/dev/zero", RewardConfig)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from prefdata.validate import validate
-from prefdata.validate.checks import tokens
+from prefdata._validate import validate
+from prefdata._validate.checks import tokens
 from tests.validate.tiny_tokenizer import build_tokenizer
 
 LOOPS = (

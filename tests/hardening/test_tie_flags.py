@@ -8,7 +8,7 @@ import pytest
 
 import prefdata
 from prefdata import ConvertOptions
-from prefdata.errors import RowError
+from prefdata._errors import RowError
 
 
 def _source(tmp_path, conversational: bool = False):

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 import prefdata
-from prefdata_train.workflows.tiny_model import build_tiny_model
+from prefdata_train._workflows.tiny_model import build_tiny_model
 
 BIN = Path(sys.executable).parent
 FAST = ["--max-steps", "2", "--per-device-train-batch-size", "2", "--report-to", "none", "--use-cpu"]

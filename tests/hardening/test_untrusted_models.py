@@ -22,12 +22,12 @@ import torch
 from click.testing import CliRunner
 from datasets import Dataset
 
-from prefdata.cli import main
-from prefdata.errors import PrefdataError
+from prefdata._cli import main
+from prefdata._errors import PrefdataError
 from prefdata_train import RewardConfig
-from prefdata_train.data.preprocessing import tokenize_pairs
-from prefdata_train.modeling.model_loading import load_model, load_reward_model, load_tokenizer
-from prefdata_train.workflows.tiny_model import build_tiny_model
+from prefdata_train._data.preprocessing import tokenize_pairs
+from prefdata_train._modeling.model_loading import load_model, load_reward_model, load_tokenizer
+from prefdata_train._workflows.tiny_model import build_tiny_model
 
 # Each would touch MARKER if the template could reach Python.
 EVIL_TEMPLATES = [

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from corpus import fixture
 
 import prefdata
-from prefdata.cli import main
-from prefdata.errors import DetectionError
+from prefdata._cli import main
+from prefdata._errors import DetectionError
 
 
 def test_detect_shows_evidence_and_print_spec_round_trips(tmp_path) -> None:

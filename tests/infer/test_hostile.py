@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 import prefdata
-from prefdata.cli import main
-from prefdata.errors import DetectionError, SpecError
-from prefdata.infer import AmbiguousLayoutError
-from prefdata.infer.guard import check_inferred_split
+from prefdata._cli import main
+from prefdata._errors import DetectionError, SpecError
+from prefdata._infer import AmbiguousLayoutError
+from prefdata._infer.guard import check_inferred_split
 from prefdata.records.manifest import SplitReport
 
 N = 60

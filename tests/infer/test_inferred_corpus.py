@@ -9,8 +9,8 @@ import pytest
 from corpus import AMBIGUOUS, CONVERTED, NO_PAIRS, fixture
 
 import prefdata
-from prefdata.errors import DetectionError
-from prefdata.infer import AmbiguousLayoutError
+from prefdata._errors import DetectionError
+from prefdata._infer import AmbiguousLayoutError
 
 
 def _rows(name: str) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import prefdata
-from prefdata.errors import DetectionError
+from prefdata._errors import DetectionError
 
 
 def _rows(column: str, values: list[str]) -> list[dict]:

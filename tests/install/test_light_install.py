@@ -34,7 +34,7 @@ def test_validate_tokenizer_without_transformers_says_what_to_install(tmp_path):
     data.write_text('{"prompt": "p", "chosen": "a", "rejected": "b"}\n')
     proc = _without(
         ["transformers"],
-        f"from prefdata.cli import main; main(['validate', {str(data)!r}, '--tokenizer', 'tok'])",
+        f"from prefdata._cli import main; main(['validate', {str(data)!r}, '--tokenizer', 'tok'])",
     )
     assert proc.returncode == 2, proc.stderr
     assert 'pip install "prefdata[train]"' in proc.stderr
@@ -45,7 +45,7 @@ def test_convert_and_validate_run_without_the_trainer_dependencies(tmp_path, hh_
     out = tmp_path / "out"
     proc = _without(
         sorted(HEAVY),
-        f"from prefdata.cli import main\n"
+        f"from prefdata._cli import main\n"
         f"import sys\n"
         f"try:\n    main(['convert', {str(hh_sample)!r}, {str(out)!r}])\nexcept SystemExit as e:\n"
         f"    assert e.code in (0, None), e.code\n"

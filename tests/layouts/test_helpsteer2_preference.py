@@ -30,7 +30,7 @@ from layout_assertions import (
 )
 
 import prefdata
-from prefdata.errors import RowError
+from prefdata._errors import RowError
 
 LAYOUT = "helpsteer2-preference"
 N = 6

@@ -26,7 +26,7 @@ from layout_assertions import (
 )
 
 import prefdata
-from prefdata.errors import RowError
+from prefdata._errors import RowError
 
 LAYOUT = "helpsteer3-preference"
 N = 5

@@ -7,7 +7,7 @@ import pytest
 from layout_assertions import fixture
 
 import prefdata
-from prefdata.errors import DetectionError
+from prefdata._errors import DetectionError
 
 
 @pytest.mark.parametrize(

@@ -21,10 +21,10 @@ from layout_checks import assert_accounted
 
 import prefdata
 from prefdata import ConvertOptions
+from prefdata._transforms.drops import REASONS, Drop
+from prefdata._transforms.message_tree import assemble_flat, tree_pairs
+from prefdata._validate import validate
 from prefdata.records.spec import MessageTree
-from prefdata.transforms.drops import REASONS, Drop
-from prefdata.transforms.message_tree import assemble_flat, tree_pairs
-from prefdata.validate import validate
 
 TREE = MessageTree(encoding="message_tree", structure="tree")
 FLAT_COLUMNS = [

@@ -27,7 +27,7 @@ from layout_assertions import (
 )
 
 import prefdata
-from prefdata.errors import SpecError
+from prefdata._errors import SpecError
 
 LAYOUT = "pku-saferlhf"
 N = 5

@@ -9,7 +9,7 @@ from layout_checks import FIXTURES, assert_accounted, msg, read_jsonl, reject_re
 
 import prefdata
 from prefdata import ConvertOptions
-from prefdata.layouts import builtin_spec
+from prefdata._layouts import builtin_spec
 from prefdata.records.messages import strip_absent
 
 EXPLICIT = FIXTURES / "trl-conversational.jsonl"  # TRL style: arguments as dicts, tools as a list

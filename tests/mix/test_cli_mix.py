@@ -10,7 +10,7 @@ import datasets
 import yaml
 from click.testing import CliRunner
 
-from prefdata.cli import main
+from prefdata._cli import main
 from tests.mix.conftest import generated_rows, write_jsonl
 
 

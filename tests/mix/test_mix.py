@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 import prefdata
-from prefdata.errors import PrefdataError, SpecError
-from prefdata.mix import Recipe, mix
+from prefdata._errors import PrefdataError, SpecError
+from prefdata._mix import Recipe, mix
 from tests.mix.conftest import (
     UNRELATED,
     generated_rows,

@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 import prefdata
-from prefdata.errors import PrefdataError, SourceError, SpecError
-from prefdata.mix import Recipe, load_recipe, mix
+from prefdata._errors import PrefdataError, SourceError, SpecError
+from prefdata._mix import Recipe, load_recipe, mix
 from tests.mix.conftest import reply, user, write_jsonl
 
 

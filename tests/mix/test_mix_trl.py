@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datasets
 
-from prefdata.mix import Recipe, mix
+from prefdata._mix import Recipe, mix
 from tests.test_trl_acceptance import hh_slice, tiny_reward_model, train_two_steps  # noqa: F401  (fixtures)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from prefdata.errors import SpecError
-from prefdata.mix import Recipe, load_recipe
+from prefdata._errors import SpecError
+from prefdata._mix import Recipe, load_recipe
 from prefdata.records.mix import default_name
 
 

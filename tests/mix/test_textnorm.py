@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prefdata.mix.ngram_index import EvalRow, NgramIndex
-from prefdata.mix.textnorm import normalise, normalise_text, words
+from prefdata._mix.ngram_index import EvalRow, NgramIndex
+from prefdata._mix.textnorm import normalise, normalise_text, words
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from prefdata.mix import Recipe, mix
-from prefdata.validate import validate
+from prefdata._mix import Recipe, mix
+from prefdata._validate import validate
 from tests.mix.conftest import UNRELATED, generated_rows, write_jsonl
 
 

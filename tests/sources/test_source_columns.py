@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import prefdata
-from prefdata.layouts import builtin_spec, builtin_specs
-from prefdata.sources import open_source
-from prefdata.transforms.fields import columns_read
+from prefdata._layouts import builtin_spec, builtin_specs
+from prefdata._sources import open_source
+from prefdata._transforms.fields import columns_read
 
 ROWS = [
     {"id": 1, "prompt": "2+2?", "chosen": "4", "rejected": "5", "note": "x"},

@@ -7,8 +7,8 @@ import json
 import datasets
 import pytest
 
-from prefdata.errors import SourceError
-from prefdata.sources import memory, open_source
+from prefdata._errors import SourceError
+from prefdata._sources import memory, open_source
 
 ROWS = [{"prompt": f"p{i}", "chosen": f"c{i}", "rejected": f"r{i}"} for i in range(7)]
 

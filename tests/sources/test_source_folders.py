@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from prefdata.errors import SourceError
-from prefdata.sources import open_source
-from prefdata.sources.folder import split_of
+from prefdata._errors import SourceError
+from prefdata._sources import open_source
+from prefdata._sources.folder import split_of
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> None:
@@ -145,7 +145,7 @@ def test_save_to_disk_with_missing_data_file(tmp_path):
 
 
 def test_reads_what_the_canonical_writer_wrote(tmp_path):
-    from prefdata.writer import CanonicalWriter
+    from prefdata._writer import CanonicalWriter
 
     table = pa.Table.from_pylist([{"chosen": "a", "rejected": "b", "source_row": 0}])
     with CanonicalWriter(tmp_path / "out") as writer:

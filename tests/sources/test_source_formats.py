@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from prefdata.errors import SourceError
-from prefdata.sources import SUPPORTED_EXTENSIONS, open_source
+from prefdata._errors import SourceError
+from prefdata._sources import SUPPORTED_EXTENSIONS, open_source
 
 ROWS = [
     {"prompt": "2+2?", "chosen": "4", "rejected": "5", "score": 1},

@@ -11,7 +11,7 @@ import pytest
 from cli_data import BAD, GOOD, QUESTIONS  # one set of toy pairs for every trainer test
 from datasets import Dataset
 
-from prefdata_train.workflows.tiny_model import build_tiny_model
+from prefdata_train._workflows.tiny_model import build_tiny_model
 
 HH_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "hh-rlhf-harmless-base-test.jsonl.gz"
 

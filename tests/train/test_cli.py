@@ -14,11 +14,11 @@ from click.testing import CliRunner
 from datasets import Dataset, load_from_disk
 from transformers import AutoModelForSequenceClassification, pipeline
 
-import prefdata_train.workflows.fit as fit_module
-from prefdata.errors import SourceError
-from prefdata_train.cli import main
-from prefdata_train.data.canonical_reader import load_canonical, pair_shape, pair_texts
-from prefdata_train.workflows.fit import FitResult
+import prefdata_train._workflows.fit as fit_module
+from prefdata._errors import SourceError
+from prefdata_train._cli import main
+from prefdata_train._data.canonical_reader import load_canonical, pair_shape, pair_texts
+from prefdata_train._workflows.fit import FitResult
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FAST = [

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from prefdata_train import RewardConfig
-from prefdata_train.cli import main
-from prefdata_train.cli.fields_table import FIELDS, FILE_ONLY
-from prefdata_train.cli.option_groups import HEADINGS
-from prefdata_train.cli.trainer_packages import TRAINER_PACKAGES
-from prefdata_train.trainer.config_fields import cli_rows
+from prefdata_train._cli import main
+from prefdata_train._cli.fields_table import FIELDS, FILE_ONLY
+from prefdata_train._cli.option_groups import HEADINGS
+from prefdata_train._cli.trainer_packages import TRAINER_PACKAGES
+from prefdata_train._trainer.config_fields import cli_rows
 
 HEAVY = ("torch", "transformers", "peft", "accelerate", "datasets")
 
@@ -25,7 +25,7 @@ def _python(code: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_fields_table_matches_reward_config():
-    """Stale table: run `python -m prefdata_train.trainer.fields_table_writer` and commit the result."""
+    """Stale table: run `python -m prefdata_train._trainer.fields_table_writer` and commit the result."""
     fields, file_only = cli_rows(RewardConfig)
     assert fields == FIELDS
     assert file_only == FILE_ONLY
@@ -34,7 +34,7 @@ def test_the_fields_table_matches_reward_config():
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["fit", "--help"], ["evaluate", "--help"]])
 def test_help_and_version_import_no_trainer_library(args):
     code = (
-        "import sys\nfrom prefdata_train.cli import main\n"
+        "import sys\nfrom prefdata_train._cli import main\n"
         f"try:\n    main({args!r})\nexcept SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     )
@@ -74,7 +74,7 @@ def test_every_config_field_is_an_option_of_fit():
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["fit", "--help"], ["score", "m", "d", "o"]])
 def test_without_the_train_extra_every_invocation_says_what_to_install(args):
     blocked = "".join(f"sys.modules[{name!r}] = None\n" for name in TRAINER_PACKAGES)
-    proc = _python(f"import sys\n{blocked}from prefdata_train.cli import main\nmain({args!r})")
+    proc = _python(f"import sys\n{blocked}from prefdata_train._cli import main\nmain({args!r})")
     assert proc.returncode == 2, proc.stderr
     assert 'pip install "prefdata[train]"' in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -83,7 +83,7 @@ def test_without_the_train_extra_every_invocation_says_what_to_install(args):
 
 def test_the_missing_packages_are_named():
     proc = _python(
-        "import sys\nsys.modules['peft'] = None\nfrom prefdata_train.cli import main\nmain(['--help'])"
+        "import sys\nsys.modules['peft'] = None\nfrom prefdata_train._cli import main\nmain(['--help'])"
     )
     assert proc.returncode == 2
     assert "(missing: peft)" in proc.stderr

@@ -6,10 +6,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from prefdata_train.cli.config_options import config_options, typed_values
-from prefdata_train.trainer.config_fields import config_fields
-from prefdata_train.trainer.config_file import ConfigFileError, build_config, read_config_file
-from prefdata_train.trainer.reward_config import RewardConfig
+from prefdata_train._cli.config_options import config_options, typed_values
+from prefdata_train._trainer.config_fields import config_fields
+from prefdata_train._trainer.config_file import ConfigFileError, build_config, read_config_file
+from prefdata_train._trainer.reward_config import RewardConfig
 
 CPU = {"use_cpu": True, "bf16": False, "report_to": "none"}
 

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from prefdata_train.cli import main
+from prefdata_train._cli import main
 
 
 def test_demo_runs_every_step_and_reaches_target(tmp_path):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from datasets import Dataset
 
-from prefdata.errors import PrefdataError
-from prefdata_train.workflows import evaluation
-from prefdata_train.workflows.evaluation import evaluate_pairs, summarize_rewards
+from prefdata._errors import PrefdataError
+from prefdata_train._workflows import evaluation
+from prefdata_train._workflows.evaluation import evaluate_pairs, summarize_rewards
 
 # Six pairs. chosen > rejected on rows 0, 2, 3, 5; row 4 is a tie, which counts as wrong.
 CHOSEN = [1.0, 0.0, 2.0, 0.5, 1.0, 3.0]

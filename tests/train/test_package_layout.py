@@ -1,5 +1,5 @@
 """`prefdata_train` is grouped by role: module names tell each other apart, and the library never
-imports a command-line module (only `prefdata_train/cli/` may)."""
+imports a command-line module (only `prefdata_train/_cli/` may)."""
 
 from __future__ import annotations
 
@@ -42,10 +42,10 @@ def test_no_trainer_module_takes_a_confusing_prefdata_name():
 def test_the_library_never_imports_a_cli_module():
     offenders = []
     for path in _modules():
-        if PACKAGE / "cli" in path.parents:
+        if PACKAGE / "_cli" in path.parents:
             continue
         for name in _imports(path):
-            if name == "prefdata.cli" or name.startswith(("prefdata.cli.", "prefdata_train.cli")):
+            if name == "prefdata._cli" or name.startswith(("prefdata._cli.", "prefdata_train._cli")):
                 offenders.append(f"{path.relative_to(ROOT)}: {name}")
     assert offenders == []
 
@@ -54,9 +54,9 @@ def test_the_package_is_grouped_in_role_folders():
     top = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert top == ["__init__.py", "__main__.py"]
     assert {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"} >= {
-        "cli",
-        "data",
-        "modeling",
-        "trainer",
-        "workflows",
+        "_cli",
+        "_data",
+        "_modeling",
+        "_trainer",
+        "_workflows",
     }

@@ -13,11 +13,11 @@ from datasets import Dataset
 from train_helpers import fast_config, load
 
 from prefdata_train import RewardTrainer
-from prefdata_train.data.collator import DataCollatorForPreference
-from prefdata_train.data.packing import Segment, Unit, assign_rows, pack_units, visibility
-from prefdata_train.data.preprocessing import tokenize_pairs
-from prefdata_train.modeling.rewards import compute_packed_rewards, compute_rewards
-from prefdata_train.workflows.tiny_model import build_tiny_model
+from prefdata_train._data.collator import DataCollatorForPreference
+from prefdata_train._data.packing import Segment, Unit, assign_rows, pack_units, visibility
+from prefdata_train._data.preprocessing import tokenize_pairs
+from prefdata_train._modeling.rewards import compute_packed_rewards, compute_rewards
+from prefdata_train._workflows.tiny_model import build_tiny_model
 
 
 def hh_rows(n: int, skip: int = 0) -> list[dict]:

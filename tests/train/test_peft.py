@@ -8,7 +8,7 @@ from peft import LoraConfig, PeftModel
 from safetensors import safe_open
 from train_helpers import fast_config, load
 
-from prefdata.errors import PrefdataError
+from prefdata._errors import PrefdataError
 from prefdata_train import RewardTrainer, load_reward_model
 
 

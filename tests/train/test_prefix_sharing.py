@@ -9,9 +9,9 @@ from datasets import Dataset
 from test_packing import _losses, arch_model_dir, hh_examples, packed_rewards, padded_rewards, short_hh_rows  # noqa: F401
 from train_helpers import load
 
-from prefdata_train.data.packing import pack_units, visibility
-from prefdata_train.data.prefix_sharing import SharingStats, shared_prefix_length, shared_unit
-from prefdata_train.data.preprocessing import tokenize_pairs
+from prefdata_train._data.packing import pack_units, visibility
+from prefdata_train._data.prefix_sharing import SharingStats, shared_prefix_length, shared_unit
+from prefdata_train._data.preprocessing import tokenize_pairs
 
 
 def test_unit_layout_by_hand():

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 import prefdata
-from prefdata_train.cli import main
-from prefdata_train.workflows.demo_data import write_demo_source
+from prefdata_train._cli import main
+from prefdata_train._workflows.demo_data import write_demo_source
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION = "## Training reward models"

@@ -6,7 +6,7 @@ import pytest
 import trl
 
 import prefdata_train
-from prefdata.errors import PrefdataError
+from prefdata._errors import PrefdataError
 from prefdata_train import RewardConfig
 
 SHARED = [
@@ -36,7 +36,7 @@ def test_defaults_match_trl(tmp_path):
 
 
 def test_bf16_defaults_on_only_where_a_gpu_supports_it(tmp_path, monkeypatch):
-    import prefdata_train.trainer.reward_config as module
+    import prefdata_train._trainer.reward_config as module
 
     # TRL turns bf16 on everywhere; ours only where it can run, so a CPU-only fit starts.
     assert RewardConfig(output_dir=str(tmp_path), use_cpu=True, report_to="none").bf16 is False

@@ -11,7 +11,7 @@ from datasets import Dataset, DatasetDict, IterableDataset
 from train_helpers import fast_config, load
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
-from prefdata.errors import PrefdataError
+from prefdata._errors import PrefdataError
 from prefdata_train import RewardTrainer, load_reward_model, tokenize_pairs
 
 

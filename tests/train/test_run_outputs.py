@@ -16,12 +16,12 @@ from datasets import Dataset
 from matplotlib.image import imread
 from train_helpers import fast_config, load
 
-from prefdata_train.cli import main
-from prefdata_train.data.map_cache import CACHE_FOLDER
-from prefdata_train.modeling.pair_scoring import score_pairs
-from prefdata_train.trainer.reward_trainer import RewardTrainer
-from prefdata_train.workflows.fit import fit
-from prefdata_train.workflows.plots import plot_reward_distribution
+from prefdata_train._cli import main
+from prefdata_train._data.map_cache import CACHE_FOLDER
+from prefdata_train._modeling.pair_scoring import score_pairs
+from prefdata_train._trainer.reward_trainer import RewardTrainer
+from prefdata_train._workflows.fit import fit
+from prefdata_train._workflows.plots import plot_reward_distribution
 
 FAST = ["--per-device-train-batch-size", "4", "--max-steps", "2", "--max-length", "64", "--use-cpu"]
 FAST += ["--no-bf16", "--report-to", "none", "--seed", "0"]

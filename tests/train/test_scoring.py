@@ -6,9 +6,9 @@ import pytest
 import torch
 from cli_data import conversational_split, standard_split
 
-from prefdata.errors import PrefdataError
+from prefdata._errors import PrefdataError
 from prefdata_train import load_reward_model
-from prefdata_train.modeling.pair_scoring import score_pairs, score_sequences
+from prefdata_train._modeling.pair_scoring import score_pairs, score_sequences
 
 
 @pytest.fixture(scope="module")

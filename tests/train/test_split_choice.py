@@ -7,8 +7,8 @@ import pytest
 from cli_data import standard_split, write_manifest
 from datasets import DatasetDict
 
-from prefdata.errors import SourceError
-from prefdata_train.data.split_choice import resolve_train, training_splits
+from prefdata._errors import SourceError
+from prefdata_train._data.split_choice import resolve_train, training_splits
 
 
 def _folder(tmp_path, splits: dict[str, int]):

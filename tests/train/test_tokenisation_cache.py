@@ -9,8 +9,8 @@ from test_packing import hh_rows
 from train_helpers import fast_config, load
 
 from prefdata_train import RewardTrainer
-from prefdata_train.data import preprocessing
-from prefdata_train.data.preprocessing import _tokenize_example, tokenisation_fingerprint, tokenize_pairs
+from prefdata_train._data import preprocessing
+from prefdata_train._data.preprocessing import _tokenize_example, tokenisation_fingerprint, tokenize_pairs
 
 
 def _ids(dataset) -> list[tuple[list[int], list[int]]]:

@@ -8,7 +8,7 @@ from datasets import Dataset
 from train_helpers import fast_config, load
 
 from prefdata_train import RewardTrainer
-from prefdata_train.data.truncation import truncate_pair
+from prefdata_train._data.truncation import truncate_pair
 
 
 def test_truncate_pair_keeps_prompt_end_and_completion_start():
@@ -46,7 +46,7 @@ def _rows():
 def test_keep_end_of_prompt_truncates_and_drops_identical(tiny_model_dir, tmp_path, caplog):
     model, tokenizer = load(tiny_model_dir)
     args = fast_config(tmp_path, max_length=24, truncation_mode="keep_end_of_prompt")
-    with caplog.at_level(logging.WARNING, logger="prefdata_train.trainer.reward_trainer"):
+    with caplog.at_level(logging.WARNING, logger="prefdata_train._trainer.reward_trainer"):
         trainer = RewardTrainer(
             model, args, train_dataset=Dataset.from_list(_rows()), processing_class=tokenizer
         )

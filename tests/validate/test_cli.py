@@ -9,8 +9,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from prefdata.cli.validate_command import validate_cmd
-from prefdata.validate import ValidationReport
+from prefdata._cli.validate_command import validate_cmd
+from prefdata._validate import ValidationReport
 from tests.validate.conftest import clean_standard
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +68,7 @@ def test_unreadable_input_exits_2(tmp_path):
 
 def _subprocess(*args):
     return subprocess.run(
-        [sys.executable, "-m", "prefdata.cli", "validate", *map(str, args)],
+        [sys.executable, "-m", "prefdata._cli", "validate", *map(str, args)],
         cwd=ROOT,
         capture_output=True,
         text=True,

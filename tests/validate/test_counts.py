@@ -8,20 +8,20 @@ import numpy as np
 import pyarrow as pa
 from datasets import Dataset
 
-from prefdata.validate import validate
-from prefdata.validate.affected import AffectedRows
-from prefdata.validate.batch import BatchView
-from prefdata.validate.checks.content import ContentCheck
-from prefdata.validate.checks.duplicates import DuplicateCheck
-from prefdata.validate.checks.length_stats import LengthStatsCheck
-from prefdata.validate.checks.margins import MarginCheck
-from prefdata.validate.checks.splits import SplitLeakCheck
-from prefdata.validate.checks.structure import StructureCheck
-from prefdata.validate.checks.tools import ToolsCheck
-from prefdata.validate.dataset_shape import read_shape
-from prefdata.validate.finding_sink import FindingSink
-from prefdata.validate.reading import from_dataset
-from prefdata.validate.runner import run_checks
+from prefdata._validate import validate
+from prefdata._validate.affected import AffectedRows
+from prefdata._validate.batch import BatchView
+from prefdata._validate.checks.content import ContentCheck
+from prefdata._validate.checks.duplicates import DuplicateCheck
+from prefdata._validate.checks.length_stats import LengthStatsCheck
+from prefdata._validate.checks.margins import MarginCheck
+from prefdata._validate.checks.splits import SplitLeakCheck
+from prefdata._validate.checks.structure import StructureCheck
+from prefdata._validate.checks.tools import ToolsCheck
+from prefdata._validate.dataset_shape import read_shape
+from prefdata._validate.finding_sink import FindingSink
+from prefdata._validate.reading import from_dataset
+from prefdata._validate.runner import run_checks
 from tests.validate.conftest import clean_conversational, clean_standard
 
 

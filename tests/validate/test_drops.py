@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import prefdata
-from prefdata.validate import validate
-from prefdata.validate.render_text import render_text
+from prefdata._validate import validate
+from prefdata._validate.render_text import render_text
 
 ARENA = Path(__file__).resolve().parents[1] / "fixtures" / "layouts" / "chatbot-arena-conversations.jsonl"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-import prefdata.validate.checks.tokens as tokens
-from prefdata.validate import validate
-from prefdata.validate.checks.tokens import load_tokenizer
-from prefdata.validate.encoding import distinct, encode
+import prefdata._validate.checks.tokens as tokens
+from prefdata._validate import validate
+from prefdata._validate.checks.tokens import load_tokenizer
+from prefdata._validate.encoding import distinct, encode
 from tests.validate.tiny_tokenizer import build_tokenizer
 
 

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 from click.testing import CliRunner
 
-from prefdata.cli.validate_command import validate_cmd
+from prefdata._cli.validate_command import validate_cmd
 from tests.validate.conftest import clean_standard
 
 

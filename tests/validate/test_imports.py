@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import sys
-from prefdata.cli import main
+from prefdata._cli import main
 try:
     main(["validate", sys.argv[1]])
 except SystemExit as exc:

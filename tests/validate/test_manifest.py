@@ -1,4 +1,4 @@
-"""The manifest beside a folder (`prefdata/validate/manifest_reading.py`): read, or refused with the reason."""
+"""The manifest beside a folder (`prefdata/_validate/manifest_reading.py`): read, or refused with the reason."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from prefdata.errors import SourceError
-from prefdata.validate import validate
-from prefdata.validate.manifest_reading import manifest_problems, read_manifest
+from prefdata._errors import SourceError
+from prefdata._validate import validate
+from prefdata._validate.manifest_reading import manifest_problems, read_manifest
 from tests.validate.conftest import clean_standard
 
 GOOD = {"prefdata_version": "0.1.0", "splits": {"train": {"rows_in": 8, "dropped": {"tie": 2}}}}

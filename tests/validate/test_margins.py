@@ -1,4 +1,4 @@
-"""Margin checks (`prefdata/validate/checks/margins.py`): not finite, null, negative."""
+"""Margin checks (`prefdata/_validate/checks/margins.py`): not finite, null, negative."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 from datasets import Dataset
 
-from prefdata.validate import validate
+from prefdata._validate import validate
 from tests.validate.conftest import clean_standard
 
 
@@ -45,6 +45,6 @@ def test_text_margins_are_not_numbers():
 
 def test_null_margins_do_not_stop_prefdata_train():
     """`fit` refuses `structure.*` errors; prefdata's trainer reads a null margin as none."""
-    from prefdata_train.workflows.validation_gate import STOPPING_PREFIX
+    from prefdata_train._workflows.validation_gate import STOPPING_PREFIX
 
     assert not "margin.null".startswith(STOPPING_PREFIX)

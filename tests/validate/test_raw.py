@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from prefdata._validate import validate
+from prefdata._validate.finding_sink import FindingSink
+from prefdata._validate.raw import RawInput, is_raw
+from prefdata._validate.reading import CanonicalInput
 from prefdata.records import Reject
-from prefdata.validate import validate
-from prefdata.validate.finding_sink import FindingSink
-from prefdata.validate.raw import RawInput, is_raw
-from prefdata.validate.reading import CanonicalInput
 
 HH = Path(__file__).resolve().parents[3] / "shared" / "data" / "hh-rlhf-harmless-base-test.jsonl.gz"
 
@@ -62,8 +62,8 @@ def test_cli_with_spec_on_raw_source(tmp_path, monkeypatch):
 
     from click.testing import CliRunner
 
-    from prefdata.cli.validate_command import validate_cmd
-    from prefdata.layouts import SPECS_DIR
+    from prefdata._cli.validate_command import validate_cmd
+    from prefdata._layouts import SPECS_DIR
 
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(validate_cmd, [str(HH), "--spec", str(SPECS_DIR / "hh-rlhf.yaml"), "--json"])

@@ -7,7 +7,7 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from prefdata.validate import validate
+from prefdata._validate import validate
 from tests.validate.conftest import clean_standard
 
 
@@ -32,7 +32,7 @@ def test_folder_of_split_files(tmp_path):
 
 
 def test_batches_across_row_groups_keep_row_numbers(tmp_path, monkeypatch):
-    import prefdata.validate.reading as reading
+    import prefdata._validate.reading as reading
 
     monkeypatch.setattr(reading, "BATCH_ROWS", 3)
     rows = clean_standard(10)
@@ -58,7 +58,7 @@ def test_convert_side_files_are_not_splits(tmp_path):
 def test_corrupt_arrow_file_is_a_source_error(write):
     import pytest
 
-    from prefdata.errors import SourceError
+    from prefdata._errors import SourceError
 
     folder = write(clean_standard(50))
     arrow = next(folder.rglob("*.arrow"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefdata.validate.schema import SCHEMA_FILE, report_schema_text
+from prefdata._validate.schema import SCHEMA_FILE, report_schema_text
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -13,7 +13,7 @@ def test_schema_file_is_not_stale():
     committed = (SCHEMAS / SCHEMA_FILE).read_text()
     assert committed == report_schema_text(), (
         "schemas/validation-report.schema.json is stale; regenerate it with "
-        '`python -c "from prefdata.validate.schema import write_report_schema; '
+        '`python -c "from prefdata._validate.schema import write_report_schema; '
         "write_report_schema('schemas')\"`"
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prefdata.validate import validate
+from prefdata._validate import validate
 from tests.validate.conftest import assistant, clean_standard, user
 
 

@@ -7,7 +7,7 @@ import math
 
 from datasets import Dataset
 
-from prefdata.validate import validate
+from prefdata._validate import validate
 from tests.validate.conftest import assistant, call, clean_conversational, clean_standard, tool, user
 
 

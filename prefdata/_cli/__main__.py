@@ -1,0 +1,5 @@
+"""`python -m prefdata._cli`: the `prefdata` command."""
+
+from prefdata._cli import main
+
+main()
