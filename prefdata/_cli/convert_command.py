@@ -7,8 +7,8 @@ from typing import Any
 import click
 
 from prefdata._cli.error_exits import user_errors
-from prefdata._cli.option_fields import model_options, pick
 from prefdata._cli.summary import convert_summary
+from prefdata._option_fields import model_options, pick
 from prefdata.records.manifest import Manifest
 from prefdata.records.options import ConvertOptions
 

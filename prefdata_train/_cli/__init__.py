@@ -15,7 +15,7 @@ import click
 
 from prefdata_train._cli.demo_command import demo_cmd
 from prefdata_train._cli.fit_command import fit_cmd
-from prefdata_train._cli.model_commands import evaluate_cmd, score_cmd, tiny_model_cmd
+from prefdata_train._cli.model_commands import evaluate_cmd, normalize_cmd, score_cmd, tiny_model_cmd
 from prefdata_train._cli.trainer_packages import INSTALL_HINT, missing_trainer_packages
 
 EXIT_USAGE = 2
@@ -43,5 +43,5 @@ def main() -> None:
     """Train, evaluate and apply Bradley-Terry reward models on canonical preference data."""
 
 
-for _command in (fit_cmd, evaluate_cmd, score_cmd, tiny_model_cmd, demo_cmd):
+for _command in (fit_cmd, evaluate_cmd, normalize_cmd, score_cmd, tiny_model_cmd, demo_cmd):
     main.add_command(_command)

@@ -1,47 +1,41 @@
-"""`prefdata-train evaluate`, `score` and `tiny-model`: commands that apply or build a reward model."""
+"""`prefdata-train evaluate`, `normalize`, `score` and `tiny-model`: commands that apply or build a reward model."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from prefdata_train._workflows.evaluation import EvaluationReport
+DATA_ARG = click.argument("data", type=click.Path(path_type=Path))
+ATTENTION_CHOICES = ["eager", "sdpa", "flex_attention", "flash_attention_2"]
+ATTN_OPTION = click.option(
+    "--attn-implementation",
+    type=click.Choice(ATTENTION_CHOICES),
+    help="Attention kernel to run the model with  [default: the model's own, usually sdpa]",
+)
 
-DATA_DIR_ARG = click.argument("data_dir", type=click.Path(path_type=Path))
 
-
-def _print_report(report: EvaluationReport) -> None:
-    click.echo(f"split      {report.split}")
-    click.echo(f"pairs      {report.n_pairs}")
-    click.echo(f"accuracy   {report.accuracy:.4f}")
-    click.echo(
-        f"mean gap   {report.mean_gap:+.4f}  "
-        f"(chosen {report.mean_chosen:+.4f}, rejected {report.mean_rejected:+.4f})"
-    )
-    if report.by_group:
-        width = max(len(report.by or ""), *(len(k) for k in report.by_group))
-        click.echo(f"\n{report.by:<{width}}  {'n':>7}  accuracy")
-        for key, group in report.by_group.items():
-            click.echo(f"{key:<{width}}  {group.n:>7}  {group.accuracy:.4f}")
-    if report.by_margin:
-        click.echo(f"\n{'margin':<23}  {'n':>7}  accuracy")
-        for bucket in report.by_margin:
-            label = f"[{bucket.low:.3g}, {bucket.high:.3g}]"
-            click.echo(f"{label:<23}  {bucket.n:>7}  {bucket.accuracy:.4f}")
-    if report.plot:
-        click.echo(f"\nplot: {report.plot}")
+BENCHMARK_OPTION = click.option(
+    "--benchmark",
+    type=click.Choice(["rewardbench", "rewardbench-2", "rm-bench"]),
+    help="Read DATA as this benchmark's published shape  [default: detected from the columns]",
+)
 
 
 @click.command("evaluate")
 @click.argument("model", type=click.Path(path_type=Path))
-@DATA_DIR_ARG
-@click.option("--split", help="Split to evaluate  [default: test, else validation]")
+@DATA_ARG
+@click.option("--split", help="Split to evaluate  [default: the only one, else test, else validation]")
 @click.option("--by", help="Also report accuracy per value of this column (e.g. source).")
+@BENCHMARK_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(path_type=Path),
+    help="Write a self-contained HTML report (plots included) to REPORT/index.html.",
+)
 @click.option(
     "--plot",
     type=click.Path(path_type=Path),
@@ -49,58 +43,137 @@ def _print_report(report: EvaluationReport) -> None:
 )
 @click.option("--no-plot", is_flag=True, help="Do not write the plot.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
-@click.option("--max-length", type=click.IntRange(min=1), help="Truncate pairs to this many tokens.")
-def evaluate_cmd(model, data_dir, split, by, as_json, plot, no_plot, batch_size, max_length) -> None:
-    """Pairwise accuracy of the reward model MODEL on a split of DATA_DIR."""
+@click.option("--max-length", type=click.IntRange(min=1), help="Truncate sequences to this many tokens.")
+@ATTN_OPTION
+def evaluate_cmd(
+    model,
+    data,
+    split,
+    by,
+    benchmark,
+    as_json,
+    report_dir,
+    plot,
+    no_plot,
+    batch_size,
+    max_length,
+    attn_implementation,
+) -> None:
+    """Judge the reward model MODEL on DATA: accuracy with intervals, benchmark scores, length bias, calibration.
+
+    DATA is a canonical folder, a raw preference file (converted in memory), or a benchmark's
+    published shape: RewardBench (pairs with `subset`), RewardBench 2 (best-of-N lists),
+    RM-Bench (style lists).
+    """
     from prefdata._cli import user_errors
+    from prefdata_train._cli.evaluation_text import print_report
+    from prefdata_train._modeling.sharding import is_main_process
     from prefdata_train._workflows.evaluation import default_plot_path, evaluate
 
     with user_errors():
         report = evaluate(
             model,
-            data_dir,
+            data,
             split=split,
             by=by,
+            benchmark=benchmark,
             batch_size=batch_size,
             max_length=max_length,
             plot=None if no_plot else plot or default_plot_path(model),
+            report_dir=report_dir,
             progress=sys.stderr.isatty(),
+            attn_implementation=attn_implementation,
         )
+    if not is_main_process():  # under `accelerate launch`, one report, not one per process
+        return
     if as_json:
         click.echo(report.model_dump_json(indent=2))
     else:
-        _print_report(report)
+        print_report(report)
+
+
+@click.command("normalize")
+@click.argument("model", type=click.Path(path_type=Path))
+@DATA_ARG
+@click.option("--split", help="Reference split  [default: the only one, else test, else validation]")
+@BENCHMARK_OPTION
+@click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
+@click.option("--max-length", type=click.IntRange(min=1), help="Truncate sequences to this many tokens.")
+@ATTN_OPTION
+def normalize_cmd(model, data, split, benchmark, batch_size, max_length, attn_implementation) -> None:
+    """Store the mean and spread of MODEL's rewards on DATA in MODEL/config.json.
+
+    `score --normalize` then writes standardised rewards, (r - mean) / std; pipeline users read
+    `model.config.reward_normalization` and apply the same two numbers.
+    """
+    from prefdata._cli import user_errors
+    from prefdata_train._modeling.sharding import is_main_process
+    from prefdata_train._workflows.normalization import normalize
+
+    with user_errors():
+        result = normalize(
+            model,
+            data,
+            split=split,
+            benchmark=benchmark,
+            batch_size=batch_size,
+            max_length=max_length,
+            progress=sys.stderr.isatty(),
+            attn_implementation=attn_implementation,
+        )
+    if is_main_process():
+        click.echo(
+            f"reward mean {result.mean:+.4f}, std {result.std:.4f} over {result.n} completions "
+            f"of {result.data} [{result.split}] -> {Path(model) / 'config.json'}"
+        )
 
 
 @click.command("score")
 @click.argument("model", type=click.Path(path_type=Path))
-@DATA_DIR_ARG
+@DATA_ARG
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--split", "splits", multiple=True, help="Split to score (repeat for several)  [default: all]")
+@BENCHMARK_OPTION
+@click.option("--normalize", is_flag=True, help="Standardise rewards with what `normalize` stored.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
-@click.option("--max-length", type=click.IntRange(min=1), help="Truncate pairs to this many tokens.")
+@click.option("--max-length", type=click.IntRange(min=1), help="Truncate sequences to this many tokens.")
 @click.option("--overwrite", is_flag=True, help="Replace OUT if it exists (a file, or a folder of scores).")
-def score_cmd(model, data_dir, out, splits, batch_size, max_length, overwrite) -> None:
-    """Write the reward of every chosen and rejected response of DATA_DIR to OUT.
+@ATTN_OPTION
+def score_cmd(
+    model, data, out, splits, benchmark, normalize, batch_size, max_length, overwrite, attn_implementation
+) -> None:
+    """Write the reward of every completion of DATA to OUT, one row per pair or prompt.
 
-    OUT ending in .jsonl or .parquet gives that file; anything else a save_to_disk folder.
+    DATA is read as `evaluate` reads it. OUT ending in .jsonl or .parquet gives that file;
+    anything else a save_to_disk folder.
     """
     from prefdata._cli import user_errors
+    from prefdata_train._modeling.sharding import is_main_process
     from prefdata_train._workflows.score_folder import score_folder
 
     with user_errors():
         result = score_folder(
             model,
-            data_dir,
+            data,
             out,
             splits=splits,
+            benchmark=benchmark,
+            normalize=normalize,
             batch_size=batch_size,
             max_length=max_length,
             overwrite=overwrite,
             progress=sys.stderr.isatty(),
+            attn_implementation=attn_implementation,
         )
+    if not is_main_process():  # under `accelerate launch`, one summary, not one per process
+        return
     counts = ", ".join(f"{name}: {n}" for name, n in result.rows.items())
-    click.echo(f"scored {sum(result.rows.values())} pairs ({counts}) -> {result.path} [{result.format}]")
+    click.echo(
+        f"scored {sum(result.rows.values())} {result.unit} ({counts}) -> {result.path} [{result.format}]"
+    )
+    for name, reasons in result.dropped.items():  # rows missing from OUT, never silently
+        dropped = ", ".join(f"{n} {reason}" for reason, n in reasons.items())
+        click.echo(f"not scored ({name}): {dropped}")
 
 
 @click.command("tiny-model")

@@ -1,20 +1,23 @@
 """Padding-free batches: the sequences of a batch packed into a few rows, each read at its own end.
 
 A padded batch of n pairs is 2n rows as long as the longest sequence; on multi-turn data most of
-it is padding. Here each pair becomes one *unit* of segments, and units are packed first-fit
-(longest first) into rows no longer than the longest unit:
+it is padding. Here each *group* (a pair, or the k completions of one prompt) becomes one *unit*
+of segments, and units are packed first-fit (longest first) into rows no longer than the longest
+unit (or all in one row):
 
 | segment          | tokens                   | position ids        | attends to               |
 | ---------------- | ------------------------ | ------------------- | ------------------------ |
-| chosen           | chosen_ids               | 0 .. c-1            | itself, causally          |
-| rejected         | rejected_ids             | 0 .. r-1            | itself, causally          |
+| sequence 1       | ids_1                    | 0 .. n_1-1          | itself, causally          |
+| ...              |                          |                     |                          |
+| sequence k       | ids_k                    | 0 .. n_k-1          | itself, causally          |
 
 With prefix sharing (`prefdata_train._data.prefix_sharing`) a unit is a shared prefix followed by
-both suffixes, the rejected suffix attending to the prefix but not to the chosen suffix.
-On SDPA models the batch is one row attended pair by pair (`prefdata_train._modeling.varlen_attention`);
-otherwise attention is a 4D mask per row (causal within a segment, also open to the segment's
-parent), which the eager (and SDPA) attention paths of transformers take as given. The reward of
-each sequence is the score head's output at its last token.
+one suffix per sequence, each suffix attending to the prefix and to itself only.
+Attention then runs in one of three ways: span by span over one row
+(`prefdata_train._modeling.varlen_attention`, from `unit_spans`), a flex-attention block mask
+(`prefdata_train._modeling.flex_masks`, from segment and parent ids), or a 4D mask per row (causal
+within a segment, also open to the segment's parent) that the eager and SDPA attention paths of
+transformers take as given. The reward of each sequence is the score head's output at its last token.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from typing import Any
 
 import torch
 
-# Attention implementations that take a custom 4D mask as is (prefdata_varlen runs SDPA).
-MASK_ATTENTION = ("sdpa", "eager", "prefdata_varlen")
+# Attention implementations that take packed batches: a custom 4D mask (eager, sdpa), spans
+# (prefdata_varlen runs SDPA span by span) or a block mask (flex_attention).
+MASK_ATTENTION = ("sdpa", "eager", "prefdata_varlen", "flex_attention")
 
 
 @dataclass
@@ -39,20 +43,40 @@ class Segment:
 
 @dataclass
 class Unit:
-    """One pair's segments; `chosen` / `rejected` index the segment whose last token is that side's end."""
+    """One group's segments: an optional shared prefix (segment 0), then one segment per sequence.
+
+    `ends` holds, for each sequence of the group in order, the index of the segment that ends it;
+    by default every segment is a sequence of its own (no shared prefix).
+    """
 
     segments: list[Segment]
-    chosen: int = 0
-    rejected: int = 1
+    ends: list[int] = field(default_factory=list)
     length: int = field(init=False)
 
     def __post_init__(self) -> None:
+        if not self.ends:
+            self.ends = list(range(len(self.segments)))
         self.length = sum(len(s.ids) for s in self.segments)
+
+    @property
+    def prefix_length(self) -> int:
+        """Tokens of the shared prefix (0 when every segment is a sequence)."""
+        return len(self.segments[0].ids) if len(self.ends) < len(self.segments) else 0
+
+    @property
+    def suffix_lengths(self) -> tuple[int, ...]:
+        """Tokens of each sequence's own segment, in the group's order."""
+        return tuple(len(self.segments[i].ids) for i in self.ends)
+
+
+def group_unit(sequences: list[list[int]]) -> Unit:
+    """The unit of a group without sharing: one independent segment per sequence."""
+    return Unit([Segment(list(ids)) for ids in sequences])
 
 
 def pair_unit(chosen: list[int], rejected: list[int]) -> Unit:
     """The unit of a pair without sharing: two independent segments."""
-    return Unit([Segment(list(chosen)), Segment(list(rejected))])
+    return group_unit([chosen, rejected])
 
 
 def assign_rows(lengths: list[int], capacity: int) -> list[list[int]]:
@@ -76,11 +100,13 @@ def pack_units(
 ) -> dict[str, Any]:
     """Tensors of a packed batch: ids, position, segment and parent ids, and where rewards are read.
 
-    `reward_index` (2n, 2) holds the (row, column) of each chosen sequence's last token, then of
-    each rejected one, so rewards come out in the padded layout's order. Padding at a row's end
-    is a segment of its own, so no query row is fully masked. `unit_spans` (n, 4) holds each
-    unit's (start column, prefix, chosen, rejected) token counts, what
-    `prefdata_train._modeling.varlen_attention` reads; `single_row` packs everything in one row.
+    `reward_index` holds the (row, column) of each sequence's last token, slot by slot: the first
+    sequence of every unit, then the second of every unit that has one, and so on; for pairs
+    that is every chosen sequence, then every rejected one (the padded layout's order). Padding
+    at a row's end is a segment of its own, so no query row is fully masked. `unit_spans`
+    (units, 2 + most sequences in a unit) holds each unit's start column, prefix length and its
+    sequences' own token counts (0 past a unit's last sequence), and `unit_rows` the row of each
+    unit: what `prefdata_train._modeling.varlen_attention` reads. `single_row` packs all in one row.
     """
     capacity = sum(u.length for u in units) if single_row else max(u.length for u in units)
     if pad_to_multiple_of:
@@ -91,38 +117,68 @@ def pack_units(
     position_ids = torch.zeros(shape, dtype=torch.long)
     segment_ids = torch.zeros(shape, dtype=torch.long)
     parent_ids = torch.full(shape, -1, dtype=torch.long)
-    ends = torch.zeros((2, len(units), 2), dtype=torch.long)
-    spans = torch.zeros((len(units), 4), dtype=torch.long)
+    slots = max(len(u.ends) for u in units)
+    ends = torch.full((slots, len(units), 2), -1, dtype=torch.long)
+    spans = torch.zeros((len(units), 2 + slots), dtype=torch.long)
+    unit_rows = torch.zeros(len(units), dtype=torch.long)
     for row, members in enumerate(rows):
         column, next_segment = 0, 0
         for index in members:
             unit = units[index]
-            starts: list[int] = []
-            for segment in unit.segments:
-                stop = column + len(segment.ids)
-                input_ids[row, column:stop] = torch.tensor(segment.ids, dtype=torch.long)
-                position_ids[row, column:stop] = torch.arange(segment.start, segment.start + len(segment.ids))
-                segment_ids[row, column:stop] = next_segment + len(starts)
-                if segment.parent is not None:
-                    parent_ids[row, column:stop] = next_segment + segment.parent
-                starts.append(stop)
-                column = stop
-            ends[0, index] = torch.tensor([row, starts[unit.chosen] - 1])
-            ends[1, index] = torch.tensor([row, starts[unit.rejected] - 1])
-            prefix = len(unit.segments[0].ids) if len(unit.segments) == 3 else 0
-            chosen, rejected = (len(unit.segments[i].ids) for i in (unit.chosen, unit.rejected))
-            spans[index] = torch.tensor([column - unit.length, prefix, chosen, rejected])
+            stops = _place(unit, row, column, next_segment, input_ids, position_ids, segment_ids, parent_ids)
+            for slot, segment in enumerate(unit.ends):
+                ends[slot, index] = torch.tensor([row, stops[segment] - 1])
+            spans[index, : 2 + len(unit.ends)] = torch.tensor(
+                [column, unit.prefix_length, *unit.suffix_lengths]
+            )
+            unit_rows[index] = row
+            column += unit.length
             next_segment += len(unit.segments)
         segment_ids[row, column:] = next_segment  # the padding
         position_ids[row, column:] = torch.arange(capacity - column)
+    reward_index = ends.reshape(-1, 2)
     return {
         "input_ids": input_ids,
         "position_ids": position_ids,
         "segment_ids": segment_ids,
         "parent_ids": parent_ids,
-        "reward_index": ends.reshape(-1, 2),
+        # units with fewer sequences than others leave their later slots empty
+        "reward_index": reward_index[reward_index[:, 0] >= 0],
         "unit_spans": spans,
+        "unit_rows": unit_rows,
     }
+
+
+def _place(
+    unit: Unit,
+    row: int,
+    column: int,
+    first_segment: int,
+    input_ids: torch.Tensor,
+    position_ids: torch.Tensor,
+    segment_ids: torch.Tensor,
+    parent_ids: torch.Tensor,
+) -> list[int]:
+    """Write `unit`'s segments into `row` from `column`; return the column after each segment."""
+    stops: list[int] = []
+    for number, segment in enumerate(unit.segments):
+        stop = column + len(segment.ids)
+        input_ids[row, column:stop] = torch.tensor(segment.ids, dtype=torch.long)
+        position_ids[row, column:stop] = torch.arange(segment.start, segment.start + len(segment.ids))
+        segment_ids[row, column:stop] = first_segment + number
+        if segment.parent is not None:
+            parent_ids[row, column:stop] = first_segment + segment.parent
+        stops.append(stop)
+        column = stop
+    return stops
+
+
+def row_spans(batch: dict[str, Any], row: int = 0) -> list[tuple[int, int, tuple[int, ...]]]:
+    """The `packed_spans` of one packed row: (start, prefix, suffix lengths) per unit, in row order."""
+    spans = batch["unit_spans"].tolist()
+    rows = batch["unit_rows"].tolist() if "unit_rows" in batch else [0] * len(spans)
+    found = sorted(span for span, r in zip(spans, rows, strict=True) if r == row)
+    return [(start, prefix, tuple(n for n in suffixes if n)) for start, prefix, *suffixes in found]
 
 
 def visibility(segment_ids: torch.Tensor, parent_ids: torch.Tensor) -> torch.Tensor:
@@ -156,5 +212,5 @@ def attention_implementation(model: Any) -> str | None:
 
 
 def supports_packing(model: Any) -> bool:
-    """True when the model's attention takes a custom 4D mask (sdpa, eager)."""
+    """True when the model's attention takes packed batches (sdpa, eager, prefdata_varlen, flex_attention)."""
     return attention_implementation(model) in MASK_ATTENTION

@@ -94,6 +94,71 @@ def tokenize_pairs(
     return _truncated(dataset, max_length, num_proc) if max_length else dataset
 
 
+def tokenize_completions(
+    prompts: list[Any], completions: list[list[Any]], tokenizer: Any, max_length: int | None = None
+) -> list[list[list[int]]]:
+    """Token ids of `prompts[i]` followed by each of `completions[i]`, as one side of a pair is tokenised.
+
+    A prompt is text, a list of messages, or None (implicit: the completion holds the whole
+    text or conversation); a completion is text or a list of messages. Same chat template, EOS
+    and truncation as `tokenize_pairs`: with `max_length`, the sequences of a group are cut
+    together, keeping the end of their shared prompt and the start of each completion (for two
+    completions exactly `truncate_pair`); no sequence is dropped.
+    """
+    if len(prompts) != len(completions):
+        raise PrefdataError(
+            f"{len(prompts)} prompts but {len(completions)} lists of completions",
+            fix="pass one list of completions per prompt",
+        )
+    eos_token = tokenizer.eos_token
+    groups = []
+    for number, (prompt, group) in enumerate(zip(prompts, completions, strict=True)):
+        ids, prompt_ids = _group_ids(prompt, group, tokenizer, eos_token, number)
+        if max_length is not None:
+            ids = _truncate_group(ids, max_length, prompt_ids)
+        groups.append(ids)
+    return groups
+
+
+def _group_ids(prompt: Any, group: list[Any], tokenizer: Any, eos_token: str, number: int):
+    """Ids of each full sequence of one group, and of its prompt alone (None when implicit)."""
+    if not group:
+        return [], None
+    chat = all(isinstance(c, list) for c in group)
+    text = all(isinstance(c, str) for c in group)
+    if not (chat or text) or not (prompt is None or isinstance(prompt, list if chat else str)):
+        raise PrefdataError(
+            f"group {number} mixes text and message lists (or holds something else)",
+            fix="give the prompt (or None) and all completions of a group as text, or all as messages",
+        )
+    if chat:
+        messages = [strip_absent(m) for m in (prompt if isinstance(prompt, list) else [])]
+        ids = [_chat_ids(tokenizer, messages + [strip_absent(m) for m in c], {"tools": None}) for c in group]
+        prompt_ids = (
+            _chat_ids(tokenizer, messages, {"tools": None, "add_generation_prompt": True})
+            if messages
+            else None
+        )
+        return ids, prompt_ids
+    texts = [(prompt or "") + (c if c.endswith(eos_token) else c + eos_token) for c in group]
+    ids = [list(x) for x in tokenizer(text=texts)["input_ids"]]
+    return ids, tokenizer(text=prompt)["input_ids"] if prompt else None
+
+
+def _truncate_group(ids: list[list[int]], max_length: int, prompt_ids: list[int] | None) -> list[list[int]]:
+    """`truncate_pair`'s rule for any number of sequences: the prompt's end and each answer's start."""
+    if not ids or max(len(x) for x in ids) <= max_length:
+        return ids
+    shared = min((common_prefix(ids[0], other) for other in ids[1:]), default=len(ids[0]))
+    if prompt_ids is not None:
+        shared = min(shared, *(common_prefix(prompt_ids, x) for x in ids))
+    longest_answer = max(len(x) for x in ids) - shared
+    keep_prompt = min(shared, max(max_length - longest_answer, max_length // 2))
+    budget = max_length - keep_prompt
+    head = list(ids[0][shared - keep_prompt : shared])
+    return [head + list(x[shared : shared + budget]) for x in ids]
+
+
 def _truncated(dataset, max_length: int, num_proc: int | None):
     """Truncate every pair to `max_length` tokens, keeping every row."""
 

@@ -113,6 +113,19 @@ def configure_model(model: Any, tokenizer: Any, args: Any) -> None:
         text_config.eos_token_id = tokenizer.eos_token_id
     if args.disable_dropout:
         disable_dropout(model)
+    check_trainable_attention(model, args)
+
+
+def check_trainable_attention(model: Any, args: Any) -> None:
+    """Refuse flex attention when training would run on CPU: torch has no flex backward there."""
+    implementation = getattr(getattr(model, "config", None), "_attn_implementation", None)
+    if implementation == "flex_attention" and args.device.type == "cpu":
+        raise PrefdataError(
+            "flex_attention trains only on a GPU: torch has no flex-attention backward pass on CPU",
+            where="attn_implementation",
+            fix="train on a GPU, or use attn_implementation sdpa (or eager) on CPU; "
+            "flex_attention still serves `evaluate` and `score` on CPU",
+        )
 
 
 def disable_dropout(model: torch.nn.Module) -> None:
@@ -173,30 +186,59 @@ def _require_trainable(model: Any) -> None:
         )
 
 
-def load_reward_model(path: str | Path, *, dtype: Any = None) -> tuple[Any, Any]:
+def load_reward_model(
+    path: str | Path, *, dtype: Any = None, attn_implementation: str | None = None
+) -> tuple[Any, Any]:
     """Load a saved reward model folder (full model or PEFT adapter) and its tokenizer, in eval mode.
 
     An adapter folder is loaded on its base model and merged, so the result is a plain
-    transformers model; read rewards with `prefdata_train._modeling.rewards.compute_rewards`.
+    transformers model; read rewards with `prefdata_train._modeling.group_scoring.score_groups`.
+    `attn_implementation` (eager, sdpa, flex_attention, flash_attention_2) overrides the
+    model's default; one this machine cannot run is an error naming it.
     """
     path = Path(path)
     if not path.is_dir():
         raise PrefdataError(
             "model folder does not exist", where=str(path), fix="pass the trainer's output folder"
         )
-    kwargs = {"dtype": dtype} if dtype is not None else {}
-    if (path / "adapter_config.json").is_file():
-        from peft import AutoPeftModelForSequenceClassification
-
-        model = _from_pretrained(
-            AutoPeftModelForSequenceClassification, str(path), {"num_labels": 1, **kwargs}
-        )
-        model = model.merge_and_unload()
-    else:
-        model = _from_pretrained(AutoModelForSequenceClassification, str(path), kwargs)
+    kwargs: dict[str, Any] = {"dtype": dtype} if dtype is not None else {}
+    if attn_implementation is not None:
+        kwargs["attn_implementation"] = attn_implementation
+    try:
+        model = _load_reward_weights(path, kwargs)
+    except (ImportError, ValueError, OSError) as exc:
+        if isinstance(exc, OSError) or (attn_implementation is None and isinstance(exc, ValueError)):
+            raise PrefdataError(  # a config.json that is not JSON, or has no model_type
+                f"cannot load the model: {_first_line(exc)}",
+                where=str(path),
+                fix="pass a folder written by `prefdata-train fit` or `save_pretrained`",
+            ) from None
+        if attn_implementation is None:
+            raise
+        raise PrefdataError(
+            f"attention implementation {attn_implementation!r} is not available here: {_first_line(exc)}",
+            where=str(path),
+            fix="use --attn-implementation sdpa (or eager), or install what it needs",
+        ) from None
     check_num_labels(model)
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model.config.get_text_config().pad_token_id = tokenizer.pad_token_id
     return model.eval(), tokenizer
+
+
+def _load_reward_weights(path: Path, kwargs: dict[str, Any]) -> Any:
+    if (path / "adapter_config.json").is_file():
+        from peft import AutoPeftModelForSequenceClassification
+
+        model = _from_pretrained(
+            AutoPeftModelForSequenceClassification, str(path), {"num_labels": 1, **kwargs}
+        )
+        return model.merge_and_unload()
+    return _from_pretrained(AutoModelForSequenceClassification, str(path), kwargs)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

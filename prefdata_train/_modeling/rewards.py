@@ -14,7 +14,9 @@ import torch
 from torch import nn
 
 from prefdata._errors import PrefdataError
-from prefdata_train._data.packing import attention_implementation, attention_mask_for
+from prefdata_train._data.packing import attention_implementation, attention_mask_for, row_spans
+from prefdata_train._modeling.flash_varlen import FLASH_VARLEN, use_flash_varlen
+from prefdata_train._modeling.flex_masks import FLEX_ATTENTION, packed_block_mask
 from prefdata_train._modeling.varlen_attention import VARLEN_ATTENTION, use_varlen_attention
 
 
@@ -68,10 +70,12 @@ def compute_rewards(
 def compute_packed_rewards(
     model: nn.Module, batch: dict[str, torch.Tensor], **kwargs: Any
 ) -> tuple[torch.Tensor, Any]:
-    """Rewards of a packed batch (`prefdata_train._data.packing.pack_units`), chosen then rejected.
+    """Rewards of a packed batch (`prefdata_train._data.packing.pack_units`), in `reward_index` order.
 
-    The model runs on the packed rows with their position ids and a 4D mask; each reward is the
-    score head's output at the (row, column) `reward_index` names.
+    For pairs that is every chosen sequence, then every rejected one. The model runs on the
+    packed rows with their position ids and the attention its implementation takes
+    (`packed_attention_inputs`); each reward is the score head's output at the (row, column)
+    `reward_index` names.
     """
     head = find_score_head(model)
     if head is None:
@@ -80,19 +84,7 @@ def compute_packed_rewards(
             where=type(model).__name__,
             fix="set padding_free=False",
         )
-    implementation = attention_implementation(model)
-    if batch["input_ids"].shape[0] == 1 and implementation in ("sdpa", VARLEN_ATTENTION):
-        # One row on SDPA: attend pair by pair instead of through an L x L mask.
-        use_varlen_attention(model)
-        spans = sorted(tuple(span) for span in batch["unit_spans"].tolist())
-        inputs: dict[str, Any] = {"attention_mask": None, "packed_spans": spans}
-    else:
-        dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
-        inputs = {
-            "attention_mask": attention_mask_for(
-                batch["segment_ids"], batch["parent_ids"], implementation, dtype
-            )
-        }
+    inputs = packed_attention_inputs(model, batch)
     captured: dict[str, torch.Tensor] = {}
     handle = head.register_forward_hook(lambda _m, _i, out: captured.__setitem__("logits", out))
     try:
@@ -101,3 +93,44 @@ def compute_packed_rewards(
         handle.remove()
     index = batch["reward_index"].to(captured["logits"].device)
     return captured["logits"][index[:, 0], index[:, 1], 0], outputs
+
+
+# Implementations that attend span by span over one packed row (`packed_spans`).
+SPAN_ATTENTION = ("sdpa", VARLEN_ATTENTION, "flash_attention_2", "flash_attention_3", FLASH_VARLEN)
+
+
+def packed_attention_inputs(model: nn.Module, batch: dict[str, torch.Tensor]) -> dict[str, Any]:
+    """The attention arguments of a packed forward, by the model's attention implementation.
+
+    | implementation              | rows | passes                                               |
+    | --------------------------- | ---- | ---------------------------------------------------- |
+    | sdpa, prefdata_varlen       | 1    | `packed_spans` (model switched to prefdata_varlen)   |
+    | flash_attention_2/3         | 1    | `packed_spans` (switched to `prefdata_flash_varlen`) |
+    | flex_attention              | any  | a `BlockMask` from segment and parent ids            |
+    | eager, sdpa                 | any  | a 4D mask (additive for eager, boolean for SDPA)     |
+    """
+    implementation = attention_implementation(model)
+    if batch["input_ids"].shape[0] == 1 and implementation in SPAN_ATTENTION:
+        if implementation == "sdpa":
+            use_varlen_attention(model)
+        elif implementation in ("flash_attention_2", "flash_attention_3"):
+            use_flash_varlen(model)
+        return {"attention_mask": _no_masks(model), "packed_spans": row_spans(batch)}
+    if implementation == FLEX_ATTENTION:
+        return {"attention_mask": packed_block_mask(batch["segment_ids"], batch["parent_ids"])}
+    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
+    return {
+        "attention_mask": attention_mask_for(batch["segment_ids"], batch["parent_ids"], implementation, dtype)
+    }
+
+
+def _no_masks(model: nn.Module) -> dict[str, None] | None:
+    """No mask for any layer type, given as transformers' prepared mask mapping.
+
+    Span attention needs none, and a mapping stops transformers from building an L x L mask for
+    the packed row on every forward (it reads packed sequences from the position ids).
+    """
+    config: Any = getattr(model, "config", None)
+    text_config = config.get_text_config() if hasattr(config, "get_text_config") else config
+    layer_types = getattr(text_config, "layer_types", None)
+    return dict.fromkeys(layer_types) if layer_types else None

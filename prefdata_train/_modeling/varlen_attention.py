@@ -1,12 +1,20 @@
-"""Variable-length attention over one packed row, pair by pair, on the SDPA kernels of torch.
+"""Variable-length attention over one packed row, unit by unit, on the SDPA kernels of torch.
 
 A dense mask over a packed row costs L^2 for the whole row although each token only sees its
-own sequence. Here a packed row of pairs (see `prefdata_train._data.packing`) is attended unit by unit:
+own sequence. Here a packed row of units (see `prefdata_train._data.packing`) is attended unit by
+unit, each unit a shared prefix (possibly empty) and k suffixes:
 
 | unit span                       | queries                  | keys                          |
 | ------------------------------- | ------------------------ | ----------------------------- |
-| prefix + chosen suffix          | those tokens             | the same, causal              |
-| rejected suffix                 | its tokens               | prefix + itself, causal       |
+| prefix                          | its tokens               | itself, causal                |
+| suffix j                        | its tokens               | prefix + itself, causal       |
+
+The units are gathered into one padded batch (units, heads, longest unit, head dim) and attended
+in one SDPA call with a (units, 1, L, L) boolean mask, so no Python loop runs per unit on the
+device; the gather indices and the mask are built once per forward and shared by every layer.
+On CPU this was also faster than one SDPA call per unit and suffix (1.4x to 3.7x for the
+attention alone on hh-rlhf-like rows, 1.3x for a tiny Qwen3 model's inference forward, equal
+for forward + backward), so it runs on every device.
 
 It is registered with transformers as the attention implementation `prefdata_varlen`, which runs
 plain SDPA (with SDPA's masks) whenever a forward call does not pass `packed_spans`, so padded
@@ -15,12 +23,16 @@ batches, evaluation and scoring work unchanged on a model switched to it.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
 VARLEN_ATTENTION = "prefdata_varlen"
+
+# (start column, prefix length, suffix lengths) of each unit of a packed row, in row order.
+Span = tuple[int, int, tuple[int, ...]]
 
 
 def varlen_attention(
@@ -31,13 +43,14 @@ def varlen_attention(
     attention_mask: torch.Tensor | None,
     dropout: float = 0.0,
     scaling: float | None = None,
-    packed_spans: list[tuple[int, int, int, int]] | None = None,
+    packed_spans: list[Span] | None = None,
     **kwargs: Any,
 ) -> tuple[torch.Tensor, None]:
     """Attention of one packed row, unit by unit; plain SDPA when `packed_spans` is not given.
 
-    `packed_spans` holds (start, prefix, chosen, rejected) token counts per unit, in row order,
-    covering the whole row; query/key/value are (1, heads, L, head_dim).
+    `packed_spans` holds (start, prefix, suffix lengths) per unit, in row order; columns after
+    the last unit (padding) get zeros. query/key/value are (1, heads, L, head_dim); the result
+    is (1, L, heads, head_dim) as transformers' attention functions return it.
     """
     from transformers.integrations.sdpa_attention import repeat_kv, sdpa_attention_forward
 
@@ -48,28 +61,60 @@ def varlen_attention(
     groups = getattr(module, "num_key_value_groups", 1)
     key, value = repeat_kv(key, groups), repeat_kv(value, groups)
     dropout = dropout if module.training else 0.0
-    pieces = []
-    for start, prefix, chosen, rejected in packed_spans:
-        end = start + prefix + chosen
-        span = slice(start, end)
-        pieces.append(_attend(query[:, :, span], key[:, :, span], value[:, :, span], 0, dropout, scaling))
-        keys = torch.cat([key[:, :, start : start + prefix], key[:, :, end : end + rejected]], dim=2)
-        values = torch.cat([value[:, :, start : start + prefix], value[:, :, end : end + rejected]], dim=2)
-        pieces.append(_attend(query[:, :, end : end + rejected], keys, values, prefix, dropout, scaling))
-    return torch.cat(pieces, dim=2).transpose(1, 2).contiguous(), None
+    return attend_batched(query, key, value, packed_spans, dropout, scaling), None
 
 
-def _attend(query, key, value, offset: int, dropout: float, scaling: float | None) -> torch.Tensor:
-    """Causal SDPA where query i sits at key position `offset + i` (keys before `offset` all visible)."""
-    if offset == 0:
-        return F.scaled_dot_product_attention(
-            query, key, value, dropout_p=dropout, is_causal=True, scale=scaling
-        )
-    rows = torch.arange(query.shape[2], device=query.device)[:, None]
-    allowed = torch.arange(key.shape[2], device=query.device)[None, :] <= rows + offset
-    return F.scaled_dot_product_attention(
-        query, key, value, attn_mask=allowed, dropout_p=dropout, scale=scaling
+def attend_batched(
+    query, key, value, spans: list[Span], dropout: float, scaling: float | None
+) -> torch.Tensor:
+    """One SDPA call over the units gathered into a padded batch, scattered back to the row."""
+    heads, length, dim = query.shape[1], query.shape[2], query.shape[3]
+    plan = _batch_plan(tuple(spans), query.device, torch.is_inference_mode_enabled())
+    units, longest = plan.gather.shape
+
+    def gathered(x: torch.Tensor) -> torch.Tensor:  # (1, H, L, D) -> (U, H, Lu, D)
+        return x[0].index_select(1, plan.gather.reshape(-1)).view(heads, units, longest, dim).transpose(0, 1)
+
+    out = F.scaled_dot_product_attention(
+        gathered(query), gathered(key), gathered(value), attn_mask=plan.mask, dropout_p=dropout, scale=scaling
     )
+    tokens = out.transpose(1, 2).reshape(units * longest, heads, dim).index_select(0, plan.real)
+    result = query.new_zeros((length, heads, dim))
+    result = result.index_copy(0, plan.columns, tokens)
+    return result[None]
+
+
+class _Plan:
+    """Index tensors and the mask of one packed row's batched attention, built once per forward."""
+
+    def __init__(self, spans: tuple[Span, ...], device: torch.device) -> None:
+        longest = max(prefix + sum(suffixes) for _, prefix, suffixes in spans)
+        gather = torch.zeros((len(spans), longest), dtype=torch.long)
+        # Causal everywhere, then each suffix loses the suffixes before it (it keeps the prefix);
+        # padding rows keep the causal part among themselves, so no query row is fully masked.
+        mask = torch.ones((longest, longest), dtype=torch.bool).tril().repeat(len(spans), 1, 1)
+        real, columns = [], []
+        for unit, (start, prefix, suffixes) in enumerate(spans):
+            size = prefix + sum(suffixes)
+            gather[unit, :size] = torch.arange(start, start + size)
+            at = prefix + suffixes[0]
+            for length in suffixes[1:]:
+                mask[unit, at : at + length, prefix:at] = False
+                at += length
+            mask[unit, size:, :size] = False
+            real.append(unit * longest + torch.arange(size))
+            columns.append(torch.arange(start, start + size))
+        self.gather = gather.to(device)
+        self.mask = mask[:, None].to(device)
+        self.real = torch.cat(real).to(device)
+        self.columns = torch.cat(columns).to(device)
+
+
+@functools.lru_cache(maxsize=4)
+def _batch_plan(spans: tuple[Span, ...], device: torch.device, inference: bool) -> _Plan:
+    # Every layer of a forward sees the same spans: the plan is built once. Inference tensors
+    # cannot be used in autograd, so plans built under inference mode are kept apart.
+    return _Plan(spans, device)
 
 
 def use_varlen_attention(model: Any) -> None:

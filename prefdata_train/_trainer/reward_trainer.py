@@ -20,8 +20,7 @@ from prefdata_train._data.preprocessing import prepare_dataset
 from prefdata_train._data.split_choice import resolve_eval, resolve_train
 from prefdata_train._data.truncation import DropCounter, no_pairs_left
 from prefdata_train._modeling.model_loading import apply_peft, configure_model, load_model, load_tokenizer
-from prefdata_train._modeling.rewards import compute_packed_rewards, compute_rewards
-from prefdata_train._modeling.varlen_attention import VARLEN_ATTENTION
+from prefdata_train._modeling.rewards import SPAN_ATTENTION, compute_packed_rewards, compute_rewards
 from prefdata_train._trainer.model_card import HYPERPARAMETERS, final_metrics, write_model_card
 from prefdata_train._trainer.reward_config import RewardConfig
 
@@ -242,7 +241,8 @@ class RewardTrainer(Trainer):
 
 def _default_collator(model: Any, tokenizer: Any, args: RewardConfig) -> DataCollatorForPreference:
     """Padding-free (and prefix-sharing) batches where the model's attention takes them, else padded."""
-    packing = args.padding_free and supports_packing(model)
+    one_row = attention_implementation(model) in SPAN_ATTENTION
+    packing = args.padding_free and (supports_packing(model) or one_row)
     if args.padding_free and not packing:
         logger.warning(
             "padding_free: %s attention cannot take packed sequences; padding batches instead",
@@ -253,9 +253,9 @@ def _default_collator(model: Any, tokenizer: Any, args: RewardConfig) -> DataCol
         args.pad_to_multiple_of,
         padding_free=packing,
         prefix_sharing=packing and args.prefix_sharing,
-        # SDPA models attend pair by pair in one row (prefdata_train._modeling.varlen_attention); eager ones
-        # take a dense mask, kept small by rows no longer than the longest pair.
-        single_row=attention_implementation(model) in ("sdpa", VARLEN_ATTENTION),
+        # SDPA and flash models attend unit by unit in one row (`_modeling.varlen_attention`, `flash_varlen`);
+        # eager ones take a dense mask, kept small by rows no longer than the longest pair.
+        single_row=one_row,
     )
 
 

@@ -1,161 +1,100 @@
-"""Pairwise evaluation of a reward model: how often it scores the chosen response higher.
+"""Evaluating a reward model: what `prefdata-train evaluate` runs.
 
-A pair counts as correct when `chosen_reward > rejected_reward` (a tie is wrong), as in TRL's
-`accuracy` metric. Accuracy is reported overall, per value of a column (`by`), and, when the
-data has a `margin` column, per quantile bucket of the margin.
+The data is read as an evaluation set (`prefdata_train._evaluation.eval_sets`: a canonical
+folder, a raw pair file through `prefdata.convert`, or a benchmark's published shape: RewardBench
+subsets, RewardBench 2 best-of-N lists, RM-Bench style lists). Every completion of an item is
+scored once, with the item's prompt run once for all its completions (`score_groups`: the
+padding-free, prefix-shared forward pass of training, in inference mode); under `accelerate
+launch` each process scores a contiguous shard of the items. The report
+(`prefdata_train._evaluation.report_model`) is built from one reward and one length per
+completion, so `prefdata-train score`'s output recomputes it exactly (`report_from_scores`).
 """
 
 from __future__ import annotations
 
-import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from datasets import ClassLabel, Dataset, Value
-from pydantic import BaseModel, Field
+from tqdm import tqdm
 
 from prefdata._errors import PrefdataError
-from prefdata_train._data.canonical_reader import load_canonical, pair_shape, strings_of
-from prefdata_train._data.split_choice import eval_split_name, select_split
-from prefdata_train._modeling.pair_scoring import score_pairs
-from prefdata_train._workflows.plots import plot_reward_distribution
+from prefdata_train._data.canonical_reader import strings_of
+from prefdata_train._evaluation.eval_sets import EvalSet, read_eval_set
+from prefdata_train._evaluation.eval_summary import check_by, summarise
+from prefdata_train._evaluation.report_model import EvaluationReport, GroupAccuracy, MarginBucket
+from prefdata_train._modeling.sharding import is_main_process, on_main_process, score_sharded
+from prefdata_train._workflows.run_paths import check_apart, check_data_is_not_model
 
-MARGIN_BUCKETS = 4
+__all__ = [
+    "EvaluationReport",
+    "GroupAccuracy",
+    "MarginBucket",
+    "default_plot_path",
+    "evaluate",
+    "longer_answer_accuracy",
+    "score_eval_set",
+]
+
 PLOT_FILE = "reward-distribution.png"
 
 
-class GroupAccuracy(BaseModel):
-    """Accuracy over the pairs of one group."""
-
-    n: int
-    accuracy: float
-
-
-class MarginBucket(BaseModel):
-    """Accuracy over the pairs whose margin lies in [low, high) (quantile edges; the last is closed)."""
-
-    low: float
-    high: float
-    n: int
-    accuracy: float
-
-
-class EvaluationReport(BaseModel):
-    """What `prefdata-train evaluate` prints; the per-pair rewards stay out of its JSON."""
-
-    n_pairs: int
-    accuracy: float = Field(description="Share of pairs with chosen reward > rejected reward.")
-    mean_gap: float = Field(description="Mean of chosen reward - rejected reward.")
-    mean_chosen: float
-    mean_rejected: float
-    by: str | None = Field(default=None, description="The column grouped by, if any.")
-    by_group: dict[str, GroupAccuracy] = Field(default_factory=dict)
-    by_margin: list[MarginBucket] = Field(default_factory=list, description="Empty without a margin column.")
-    split: str | None = None
-    plot: str | None = Field(default=None, description="Where the reward-distribution PNG was written.")
-    chosen_rewards: list[float] = Field(default_factory=list, exclude=True, repr=False)
-    rejected_rewards: list[float] = Field(default_factory=list, exclude=True, repr=False)
-
-
-def _group_key(value: Any) -> str:
-    """A JSON-object key for a group value: text as is, anything else as JSON (`null`, `true`, `3`)."""
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def check_group_column(dataset: Dataset, by: str) -> None:
-    """Raise unless `by` is a column of scalar values (strings, numbers, booleans, labels)."""
-    if by not in dataset.column_names:
-        raise PrefdataError(
-            f"no column `{by}` to group by; columns: {', '.join(dataset.column_names)}",
-            fix="pass one of those to --by",
-        )
-    if not isinstance(dataset.features[by], (Value, ClassLabel)):
-        raise PrefdataError(
-            f"column `{by}` holds lists or structs, which cannot be grouped by",
-            fix="group by a column of strings, numbers or booleans (e.g. `source`)",
-        )
-
-
-def _accuracy(correct: np.ndarray) -> GroupAccuracy:
-    return GroupAccuracy(n=int(correct.size), accuracy=float(correct.mean()) if correct.size else 0.0)
-
-
-def _by_group(correct: np.ndarray, values: Sequence[Any]) -> dict[str, GroupAccuracy]:
-    keys = np.array([_group_key(v) for v in values], dtype=object)
-    return {key: _accuracy(correct[keys == key]) for key in sorted(set(keys.tolist()))}
-
-
-def _by_margin(correct: np.ndarray, margins: Sequence[float | None]) -> list[MarginBucket]:
-    """Accuracy per non-empty quantile bucket of the margin; rows without a margin are left out."""
-    known = np.array([m is not None for m in margins])
-    if not known.any():
+def completion_lengths(group: Sequence[Sequence[int]]) -> list[int]:
+    """Tokens of each sequence after the prefix all sequences of the group share (the completions)."""
+    if not group:
         return []
-    values = np.array([m for m in margins if m is not None], dtype=float)
-    edges = np.unique(np.quantile(values, np.linspace(0.0, 1.0, MARGIN_BUCKETS + 1)))
-    # Inner edges split the buckets; a value equal to an edge goes to the upper bucket.
-    index = np.searchsorted(edges[1:-1], values, side="right")
-    hits = correct[known]
-    if len(edges) == 1:  # every margin equal: one bucket
-        edges = np.array([edges[0], edges[0]])
-    buckets = []
-    for b in range(len(edges) - 1):
-        inside = index == b
-        if inside.any():
-            group = _accuracy(hits[inside])
-            buckets.append(MarginBucket(low=edges[b], high=edges[b + 1], n=group.n, accuracy=group.accuracy))
-    return buckets
+    shared = min(len(ids) for ids in group)
+    first = group[0]
+    for ids in group[1:]:
+        shared = next((i for i in range(shared) if ids[i] != first[i]), shared)
+    return [len(ids) - shared for ids in group]
 
 
-def summarize_rewards(
-    chosen: Sequence[float], rejected: Sequence[float], dataset: Dataset, *, by: str | None = None
-) -> EvaluationReport:
-    """Build the report from one reward per side of each row of `dataset`."""
-    if not chosen:
-        raise PrefdataError("no pairs to evaluate", fix="evaluate a split that has rows")
-    chosen_a, rejected_a = np.asarray(chosen, dtype=float), np.asarray(rejected, dtype=float)
-    correct = chosen_a > rejected_a
-    return EvaluationReport(
-        n_pairs=int(correct.size),
-        accuracy=float(correct.mean()),
-        mean_gap=float((chosen_a - rejected_a).mean()),
-        mean_chosen=float(chosen_a.mean()),
-        mean_rejected=float(rejected_a.mean()),
-        by=by,
-        by_group=_by_group(correct, dataset[by]) if by else {},
-        by_margin=_by_margin(correct, dataset["margin"]) if "margin" in dataset.column_names else [],
-        chosen_rewards=chosen_a.tolist(),
-        rejected_rewards=rejected_a.tolist(),
-    )
-
-
-def evaluate_pairs(
+def score_eval_set(
     model: Any,
     tokenizer: Any,
-    dataset: Dataset,
+    eval_set: EvalSet,
     *,
-    by: str | None = None,
     batch_size: int = 16,
     max_length: int | None = None,
     progress: bool = False,
-) -> EvaluationReport:
-    """Score every pair of `dataset` with `model` and report pairwise accuracy and reward gap.
+    desc: str = "Scoring",
+) -> tuple[list[list[float]], list[list[int]]]:
+    """One reward and one length (completion tokens) per completion of every item, nested as the items.
 
-    With `progress`, a progress bar on stderr counts the responses scored.
+    Each process of an `accelerate launch` tokenises and scores its contiguous shard of items;
+    every process gets all results, in item order.
     """
-    if by:
-        check_group_column(dataset, by)  # before the slow part
-    chosen, rejected = score_pairs(
-        model,
-        tokenizer,
-        dataset,
-        batch_size=batch_size,
-        max_length=max_length,
-        progress=progress,
-        desc="Evaluating",
-    )
-    return summarize_rewards(chosen, rejected, dataset, by=by)
+    from prefdata_train._data.preprocessing import tokenize_completions
+    from prefdata_train._modeling.group_scoring import score_groups
+
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    pad_id = pad_id if pad_id is not None else 0  # fills masked positions only
+    total = sum(len(group) for group in eval_set.completions)
+    with tqdm(
+        total=total,
+        desc=desc,
+        unit="completion",
+        file=sys.stderr,
+        disable=not (progress and is_main_process()),
+    ) as bar:
+
+        def score_items(items: Sequence[int]) -> list[tuple[list[float], list[int]]]:
+            groups = tokenize_completions(
+                [eval_set.prompts[i] for i in items],
+                [eval_set.completions[i] for i in items],
+                tokenizer,
+                max_length,
+            )
+            rewards = score_groups(
+                model, groups, pad_id=pad_id, batch_size=batch_size, on_progress=bar.update
+            )
+            return [(r, completion_lengths(g)) for r, g in zip(rewards, groups, strict=True)]
+
+        scored = score_sharded(range(len(eval_set)), score_items)
+    return [r for r, _ in scored], [n for _, n in scored]
 
 
 def _text_length(value: Any) -> int:
@@ -163,7 +102,7 @@ def _text_length(value: Any) -> int:
     return sum(len(text) for text in strings_of(value))
 
 
-def longer_answer_accuracy(dataset: Dataset) -> float:
+def longer_answer_accuracy(dataset: Any) -> float:
     """Accuracy of the trivial rule "the longer response is the chosen one" on `dataset`'s pairs.
 
     A model should beat it by a margin: data where it scores high rewards length, not quality.
@@ -181,45 +120,83 @@ def default_plot_path(model_path: str | Path) -> Path:
     return Path(model_path) / PLOT_FILE
 
 
+def _check_paths(
+    model_path: str | Path, data: str | Path, plot: str | Path | None, report_dir: str | Path | None
+) -> None:
+    """DATA is not the model; the plot and the page go neither over nor into the data (the page not into the model)."""
+    check_data_is_not_model(data, model_path)
+    if plot:
+        check_apart(plot, "plot", {"data": data})
+    if report_dir is None:
+        return
+    from prefdata._errors import OutputError
+    from prefdata_train._evaluation.html_report import INDEX_FILE
+
+    path = Path(report_dir)
+    if path.exists() and not path.is_dir():
+        raise OutputError("the report folder is a file", where=str(path), fix="pass a folder for --report")
+    check_apart(path / INDEX_FILE, "report page", {"data": data, "model": model_path})
+
+
 def evaluate(
     model_path: str | Path,
-    data_dir: str | Path,
+    data: str | Path,
     *,
     split: str | None = None,
     by: str | None = None,
+    benchmark: str | None = None,
     batch_size: int = 16,
     max_length: int | None = None,
     plot: str | Path | None = None,
+    report_dir: str | Path | None = None,
     progress: bool = False,
+    attn_implementation: str | None = None,
 ) -> EvaluationReport:
-    """Evaluate the reward model at `model_path` on a split of a canonical folder.
+    """Evaluate the reward model at `model_path` on an evaluation set (see the module docstring).
 
-    `split` defaults to `test`, else `validation`. When `plot` is given, a histogram of chosen
-    and rejected rewards is written there as PNG (`default_plot_path` is beside the model).
-    With `progress`, a progress bar on stderr counts the responses scored.
+    `split` defaults to the only split, else `test`, else `validation`; `benchmark`
+    (`rewardbench`, `rewardbench-2`, `rm-bench`) overrides the detected one and is checked
+    against the columns. `plot` writes a PNG of chosen and rejected rewards (`default_plot_path`
+    is beside the model); `report_dir` writes a self-contained HTML page there. With
+    `progress`, a progress bar on stderr counts the completions scored; `attn_implementation`
+    overrides the model's attention (`load_reward_model`). Everything is checked before the
+    model is loaded; under `accelerate launch` only the main process writes.
     """
     from prefdata_train._modeling.model_loading import load_reward_model
+    from prefdata_train._modeling.sharding import place_model
 
-    data = load_canonical(data_dir)
-    split = split or eval_split_name(data)
-    if split is None:
-        raise PrefdataError(
-            f"no `test` or `validation` split; the folder has {', '.join(data)}",
-            where=str(data_dir),
-            fix="choose a split with `--split`",
-        )
-    dataset = select_split(data, split, str(data_dir))
-    pair_shape(dataset, f"{data_dir} [{split}]")
+    _check_paths(model_path, data, plot, report_dir)
+    eval_set = read_eval_set(data, benchmark=benchmark, split=split)
     if by:
-        check_group_column(dataset, by)
-    model, tokenizer = load_reward_model(model_path)
-    report = evaluate_pairs(
-        model, tokenizer, dataset, by=by, batch_size=batch_size, max_length=max_length, progress=progress
+        check_by(eval_set, by)
+    model, tokenizer = load_reward_model(model_path, attn_implementation=attn_implementation)
+    model = place_model(model)
+    rewards, lengths = score_eval_set(
+        model,
+        tokenizer,
+        eval_set,
+        batch_size=batch_size,
+        max_length=max_length,
+        progress=progress,
+        desc="Evaluating",
     )
-    report.split = split
+    report = summarise(eval_set, rewards, lengths, by=by)
+    report.model = str(model_path)
+    on_main_process(lambda: _write_figures(report, model_path, plot, report_dir))
+    return report
+
+
+def _write_figures(
+    report: EvaluationReport, model_path: str | Path, plot: str | Path | None, report_dir: str | Path | None
+) -> None:
     if plot:
-        title = f"{Path(model_path).name} on {split}: accuracy {report.accuracy:.3f}, {report.n_pairs} pairs"
+        from prefdata_train._workflows.plots import plot_reward_distribution
+
+        title = f"{Path(model_path).name} on {report.split}: accuracy {report.accuracy:.3f}, {report.n_pairs} pairs"
         report.plot = str(
             plot_reward_distribution(report.chosen_rewards, report.rejected_rewards, plot, title=title)
         )
-    return report
+    if report_dir is not None:
+        from prefdata_train._evaluation.html_report import write_html_report
+
+        report.report = str(write_html_report(report, report_dir, model=model_path))

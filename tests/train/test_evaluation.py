@@ -6,8 +6,9 @@ import pytest
 from datasets import Dataset
 
 from prefdata._errors import PrefdataError
+from prefdata_train._evaluation.eval_sets import EvalSet, scalar_columns
+from prefdata_train._evaluation.eval_summary import summarise
 from prefdata_train._workflows import evaluation
-from prefdata_train._workflows.evaluation import evaluate_pairs, summarize_rewards
 
 # Six pairs. chosen > rejected on rows 0, 2, 3, 5; row 4 is a tie, which counts as wrong.
 CHOSEN = [1.0, 0.0, 2.0, 0.5, 1.0, 3.0]
@@ -18,6 +19,23 @@ REJECTED = [0.0, 1.0, 1.0, 0.0, 1.0, -1.0]
 def pairs(**extra) -> Dataset:
     base = {"prompt": ["p"] * 6, "chosen": ["c"] * 6, "rejected": ["r"] * 6}
     return Dataset.from_dict({**base, **extra})
+
+
+def summarize_rewards(chosen, rejected, dataset: Dataset, by=None):
+    """The report of a canonical split's pairs given one reward per side (lengths are not looked at here)."""
+    rows = dataset.to_list()
+    eval_set = EvalSet(
+        shape="pairs",
+        benchmark=None,
+        prompts=[row["prompt"] for row in rows],
+        completions=[[row["chosen"], row["rejected"]] for row in rows],
+        n_chosen=[1] * len(rows),
+        columns=scalar_columns(rows),
+        rows=list(range(len(rows))),
+        split="test",
+    )
+    rewards = [[c, r] for c, r in zip(chosen, rejected, strict=True)]
+    return summarise(eval_set, rewards, [[1, 1]] * len(rows), by=by)
 
 
 def test_accuracy_and_gap_match_hand_computation():
@@ -71,30 +89,22 @@ def test_empty_split_is_an_error():
         summarize_rewards([], [], pairs().select([]))
 
 
-def test_evaluate_pairs_uses_the_scores(monkeypatch):
-    seen = {}
-
-    def fake_score_pairs(model, tokenizer, dataset, batch_size, max_length, **_display):
-        seen.update(model=model, batch_size=batch_size, max_length=max_length, rows=len(dataset))
-        return CHOSEN, REJECTED
-
-    monkeypatch.setattr(evaluation, "score_pairs", fake_score_pairs)
-    report = evaluate_pairs(
-        "model", "tokenizer", pairs(source=list("aabbbc")), by="source", batch_size=3, max_length=9
-    )
-    assert seen == {"model": "model", "batch_size": 3, "max_length": 9, "rows": 6}
-    assert report.accuracy == pytest.approx(4 / 6)
-    assert report.by_group["c"].accuracy == 1.0
-
-
 @pytest.mark.parametrize(
-    ("column", "expected"), [("tags", "lists or structs"), ("missing", "no column `missing`")]
+    ("column", "expected"), [("tags", "no column `tags`"), ("missing", "no column `missing`")]
 )
-def test_group_column_must_exist_and_hold_scalars(monkeypatch, column, expected):
-    monkeypatch.setattr(evaluation, "score_pairs", lambda *a, **k: pytest.fail("scored before checking --by"))
-    data = pairs(tags=[["x"]] * 6)
+def test_group_column_must_exist_and_hold_scalars(monkeypatch, tmp_path, column, expected):
+    """--by is checked before the model is loaded (lists are not groupable columns)."""
+    import prefdata
+
+    source = tmp_path / "pairs.jsonl"
+    pairs(tags=[["x"]] * 6).to_json(str(source), lines=True)
+    prefdata.convert(source, tmp_path / "data", spec="trl-standard")
+    monkeypatch.setattr(
+        "prefdata_train._modeling.model_loading.load_reward_model",
+        lambda *a, **k: pytest.fail("model loaded before checking --by"),
+    )
     with pytest.raises(PrefdataError, match=expected) as err:
-        evaluate_pairs(None, None, data, by=column)
+        evaluation.evaluate(tmp_path / "model", tmp_path / "data", by=column)
     assert f"`{column}`" in err.value.message
 
 

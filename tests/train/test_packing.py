@@ -131,10 +131,13 @@ def test_training_losses_match_padded(arch_model_dir, tmp_path):
     assert len(set(packed)) > 1
 
 
-def test_flash_or_flex_attention_falls_back_to_padding(tiny_model_dir, tmp_path, caplog):
-    """An attention path that cannot take the packed mask pads, with a one-line notice."""
+def test_other_attention_falls_back_to_padding(tiny_model_dir, tmp_path, caplog):
+    """An attention path that cannot take packed batches pads, with a one-line notice.
+
+    (flex_attention takes them through a block mask, flash through spans: `test_flex_attention.py`.)
+    """
     model, tokenizer = load(tiny_model_dir)
-    model.config._attn_implementation = "flex_attention"  # never run here: only the choice is checked
+    model.config._attn_implementation = "sdpa_paged"  # never run here: only the choice is checked
     rows = hh_rows(4)
     with caplog.at_level("WARNING"):
         trainer = RewardTrainer(
