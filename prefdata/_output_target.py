@@ -100,21 +100,32 @@ def check_target(out_dir: Path, overwrite: bool, inputs: Sequence[Path] = ()) ->
         )
 
 
+def overlap(out: str | Path, path: str | Path) -> str | None:
+    """How an output lies against an input, links resolved: `same`, `holds` (the output folder
+    holds the input), `inside` (the output lies inside the input folder), or None."""
+    real_out, real = Path(out).resolve(), Path(path).resolve()
+    if real == real_out:
+        return "same"
+    if real_out in real.parents:
+        return "holds"
+    return "inside" if real in real_out.parents else None
+
+
 def check_inputs_outside(out_dir: Path, inputs: Sequence[Path]) -> None:
     """Refuse an existing output folder that holds, is, or lies inside an input (links resolved):
     replacing it would delete the input, or mix the old output into what is read."""
-    real_out = out_dir.resolve()
     for path in inputs:
         real = Path(path).resolve()
         named = f"{path} (a link to {real})" if str(real) != os.path.abspath(path) else str(path)
-        if real == real_out or real_out in real.parents:
-            where = "is" if real == real_out else "lies inside"
+        relation = overlap(out_dir, path)
+        if relation in ("same", "holds"):
+            where = "is" if relation == "same" else "lies inside"
             raise OutputError(
                 f"the input {named} {where} the output folder, which would be replaced",
                 where=str(out_dir),
                 fix="move the input out of the output folder, or write to another folder",
             )
-        if real in real_out.parents:
+        if relation == "inside":
             raise OutputError(
                 f"the output folder lies inside the input folder {named}, so its old contents would be read",
                 where=str(out_dir),

@@ -1,4 +1,5 @@
-"""Small plain-data files that people write (layout specs, training configs), read safely.
+"""Small plain-data files that people write (layout specs, training configs), read safely; and
+small text files written whole (`write_text_atomic`).
 
 One loader for YAML and JSON (`.json` files are JSON, anything else YAML):
 
@@ -18,12 +19,14 @@ from __future__ import annotations
 import json
 import json.decoder
 import json.scanner
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from prefdata._errors import PrefdataError
+from prefdata._errors import OutputError, PrefdataError
 
 _READ_CHUNK = 1 << 16
 # The pure-Python JSON scanner and its helpers (not in typeshed): unlike the C scanner, it calls
@@ -181,3 +184,24 @@ def _line_of_second(text: str, start: int, key: str) -> int:
         pos = ws.match(text, end).end()
         pos = ws.match(text, pos + 1).end() if pos < len(text) and text[pos] == "," else len(text)
     return text.count("\n", 0, start) + 1
+
+
+def write_text_atomic(path: Path, text: str, what: str) -> Path:
+    """Replace `path` with `text` through a temporary file in the same folder (the `what` names it in
+    errors): readers see the old file or the new one, never half of one, and a failed write leaves
+    no temporary file."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise OutputError(f"cannot write the {what}: {error.strerror}", where=str(path)) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the file from other readers
+        os.replace(tmp, path)
+    except BaseException as error:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise OutputError(f"cannot write the {what}: {error.strerror}", where=str(path)) from None
+        raise
+    return path

@@ -8,8 +8,6 @@ is escaped. A section without data is left out rather than shown empty.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from html import escape
@@ -17,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from prefdata._errors import OutputError
+from prefdata._plain_files import write_text_atomic
 from prefdata_train._evaluation.report_model import (
     EvaluationReport,
     GroupAccuracy,
@@ -356,24 +355,12 @@ def _report_folder(out_dir: str | Path) -> Path:
     return out
 
 
-def _write_atomic(path: Path, text: str) -> Path:
-    """Write `text` to `path` through a temporary file in the same folder: never a half-written page."""
+def _write_page(path: Path, text: str) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=path.parent)
     except OSError as error:
         raise OutputError(f"cannot write the report into {path.parent}: {error.strerror}") from error
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the page from a web server or a colleague
-        os.replace(tmp, path)
-    except BaseException as error:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise OutputError(f"cannot write {path}: {error.strerror}") from error
-        raise
-    return path
+    return write_text_atomic(path, text, "report page")
 
 
 def write_html_report(
@@ -386,4 +373,4 @@ def write_html_report(
     """
     out = _report_folder(out_dir)  # before drawing: a wrong path fails fast
     page = render_html_report(report, model=None if model is None else str(model), dpi=dpi)
-    return _write_atomic(out / INDEX_FILE, page)
+    return _write_page(out / INDEX_FILE, page)

@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from prefdata._errors import PrefdataError
 from prefdata_train._data.canonical_reader import strings_of
+from prefdata_train._data.truncation import common_prefix
 from prefdata_train._evaluation.eval_sets import EvalSet, read_eval_set
 from prefdata_train._evaluation.eval_summary import check_by, summarise
 from prefdata_train._evaluation.report_model import EvaluationReport, GroupAccuracy, MarginBucket
@@ -45,10 +46,8 @@ def completion_lengths(group: Sequence[Sequence[int]]) -> list[int]:
     """Tokens of each sequence after the prefix all sequences of the group share (the completions)."""
     if not group:
         return []
-    shared = min(len(ids) for ids in group)
-    first = group[0]
-    for ids in group[1:]:
-        shared = next((i for i in range(shared) if ids[i] != first[i]), shared)
+    first = list(group[0])
+    shared = min((common_prefix(first, list(ids)) for ids in group[1:]), default=len(first))
     return [len(ids) - shared for ids in group]
 
 

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from prefdata._errors import OutputError, PrefdataError
+from prefdata._errors import PrefdataError
+from prefdata._plain_files import write_text_atomic
 
 CONFIG_KEY = "reward_normalization"
 CONFIG_FILE = "config.json"
@@ -92,15 +92,7 @@ def write_normalization(model_path: str | Path, normalization: RewardNormalizati
     path = _config_path(model_path)
     config = _read_config(path)
     config[CONFIG_KEY] = normalization.model_dump()
-    staging = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        staging.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(staging, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write the model config: {exc}", where=str(path)) from None
-    finally:
-        staging.unlink(missing_ok=True)
-    return path
+    return write_text_atomic(path, json.dumps(config, indent=2, sort_keys=True) + "\n", "model config")
 
 
 def read_normalization(model_path: str | Path) -> RewardNormalization:

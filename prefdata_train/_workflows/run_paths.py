@@ -11,22 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefdata._errors import OutputError, PrefdataError
+from prefdata._output_target import overlap
 
 
 def check_apart(out: str | Path, what: str, inputs: dict[str, str | Path]) -> None:
     """Raise `OutputError` when `out` (the `what`) is, holds or lies inside one of `inputs` (name -> path)."""
-    real_out = Path(out).resolve()
+    problems = {
+        "same": "the {what} is the {name} ({path}), which would be replaced",
+        "holds": "the {what} holds the {name} ({path}), which would be replaced",
+        "inside": "the {what} lies inside the {name} folder ({path})",
+    }
     for name, path in inputs.items():
-        real = Path(path).resolve()
-        if real == real_out:
-            problem = f"the {what} is the {name} ({path}), which would be replaced"
-        elif real_out in real.parents:
-            problem = f"the {what} holds the {name} ({path}), which would be replaced"
-        elif real in real_out.parents:
-            problem = f"the {what} lies inside the {name} folder ({path})"
-        else:
-            continue
-        raise OutputError(problem, where=str(out), fix=f"write the {what} outside the {name}")
+        relation = overlap(out, path)
+        if relation is not None:
+            problem = problems[relation].format(what=what, name=name, path=path)
+            raise OutputError(problem, where=str(out), fix=f"write the {what} outside the {name}")
 
 
 def check_data_is_not_model(data: str | Path, model: str | Path) -> None:
