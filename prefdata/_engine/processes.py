@@ -123,10 +123,30 @@ def convert_in_processes(
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Terminate the pool's worker processes (their chunks are discarded; the pool is then broken)."""
-    # `_processes` is private, but the only handle on the pool's workers; stable since Python 3.2
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    """Terminate the pool's worker processes (their chunks are discarded; the pool is then broken),
+    so that the pool's shutdown returns at once.
+
+    A worker terminated while it sends its result leaves half a message in the result pipe, and
+    the pool's manager thread would wait for the rest forever (this process holds the pipe's
+    write end too, so no end-of-file comes): `shutdown(wait=True)`, and the interpreter's exit,
+    would hang. Once the workers are gone, this process closes its write end: the wait ends in
+    an end-of-file, which the pool takes for a broken pool."""
+    # `_processes` and `_result_queue` are private, but the only handles on the pool's workers
+    # and their result pipe; both stable since Python 3.2
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
         process.terminate()
+    for process in processes:
+        process.join(_JOIN_S)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        writer.close()
+
+
+_JOIN_S = 5.0  # a terminated worker that has not died by then is killed
 
 
 def _shipped(chunk: Chunk, scratch: str) -> list[str]:

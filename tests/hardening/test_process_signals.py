@@ -157,3 +157,43 @@ def test_a_sigterm_lost_in_a_finalizer_is_raised_again():
         SignalledWhileFinalized()  # finalized at once; its Terminated cannot propagate
         time.sleep(5)  # cut short by the resent signal
     assert stopped.value.code == 143
+
+
+_HALF_SENT = """
+import multiprocessing, os, struct, sys, threading, time
+from concurrent.futures import ProcessPoolExecutor
+from prefdata._engine.processes import _stop_workers
+
+def half_send(marker):
+    # what a worker terminated in the middle of sending its result leaves: a frame header
+    # announcing 1000 bytes, one byte of them, and no more
+    os.write(pool._result_queue._writer.fileno(), struct.pack("!i", 1000) + b"x")
+    open(marker, "w").close()
+    time.sleep(60)
+
+if __name__ == "__main__":
+    marker = sys.argv[1]
+    pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+    pool.submit(half_send, marker)
+    while not os.path.exists(marker):
+        time.sleep(0.01)
+    time.sleep(0.2)  # the pool's manager thread is now waiting for the other 999 bytes
+    _stop_workers(pool)
+    done = threading.Thread(target=pool.shutdown, kwargs={"wait": True, "cancel_futures": True}, daemon=True)
+    done.start()
+    done.join(15)
+    print("hung" if done.is_alive() else "shut down", flush=True)
+    os._exit(0)
+"""
+
+
+def test_workers_stopped_while_one_sends_its_result_let_the_pool_shut_down(tmp_path):
+    """The CI failure this guards: a worker terminated mid-send left the pool's manager thread
+    waiting forever for the rest of its message, and `prefdata convert` hung after Ctrl-C."""
+    script = tmp_path / "half_sent.py"
+    script.write_text(_HALF_SENT)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "sending")], env=env, capture_output=True, timeout=60
+    )
+    assert run.stdout.decode().strip() == "shut down", run.stderr.decode()[-2000:]
