@@ -111,8 +111,8 @@ def test_a_stopped_convert_leaves_no_process_and_no_file(conversational, tmp_pat
             os.killpg(proc.pid, signum)
         else:
             os.kill(proc.pid, signum)
-        _, stderr = proc.communicate(timeout=20)  # EOF on both pipes: no worker holds them open
-        deadline = time.monotonic() + 5
+        _, stderr = proc.communicate(timeout=60)  # EOF on both pipes: no worker holds them open
+        deadline = time.monotonic() + 15
         while _live_members(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not _live_members(proc.pid), f"survivors of {workers}: {_live_members(proc.pid)}"
