@@ -23,6 +23,7 @@ from prefdata._layouts import builtin_spec, builtin_specs, load_spec
 from prefdata._sinks import DiskSink, MemorySink
 from prefdata._sources import Source, open_source
 from prefdata._spec_columns import check_spec_columns
+from prefdata._transforms.late_columns import column_key, shown, spec_columns
 from prefdata._transforms.notes import conversion_notes
 from prefdata._transforms.pairs import RowConverter
 from prefdata._version import __version__
@@ -108,18 +109,17 @@ def check_columns(spec: LayoutSpec, src: Source) -> None:
 
 
 def _check_case_clashes(spec: LayoutSpec, src: Source) -> None:
-    """Refuse `chosen` beside `Chosen`: which one the user meant is a guess, and the other would be lost."""
-    responses = [*spec.responses.columns, spec.responses.list_column or ""] if spec.responses else []
-    read = {c.split(".")[0] for c in [*spec.match.columns, *responses]}
-    read |= {p.column.split(".")[0] for p in spec.prompt if p.column}
-    by_fold: dict[str, list[str]] = {}
+    """Refuse `chosen` beside `Chosen` or `chosen `: which one the user meant is a guess, and the other
+    would be lost."""
+    read = spec_columns(spec)
+    by_key: dict[str, list[str]] = {}
     for column in src.columns:
-        by_fold.setdefault(column.casefold(), []).append(column)
-    for names in by_fold.values():
+        by_key.setdefault(column_key(column), []).append(column)
+    for names in by_key.values():
         if len(names) > 1 and read.intersection(names):
             raise SpecError(
-                f"columns {' and '.join(f'`{n}`' for n in names)} differ only in case; layout `{spec.name}` "
-                "reads one of them and would ignore the other",
+                f"columns {' and '.join(map(shown, names))} differ only in case, white space or invisible "
+                f"characters; layout `{spec.name}` reads one of them and would ignore the other",
                 where=src.description,
                 fix="rename or remove one of them",
             )

@@ -12,6 +12,9 @@ naming every such column and the closest name the source has.
 | preference columns (the `--axis` in use)    | yes                                      |
 | `margin`, `tools`, `chat_template_kwargs`   | no: used when the source has them        |
 
+A `paired` spec listing a rejected-side name first (`[rejected, chosen]`, `[bad, good]`) is
+refused too (`check_paired_order`): it would flip every pair.
+
 Top-level names are checked against the source's columns; a dotted path (`info.post`) and a
 field of list items are checked in the first rows of every split.
 """
@@ -23,6 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from prefdata._errors import SpecError
+from prefdata._infer.names import stem_partner
 from prefdata._sources import Source
 from prefdata.records.options import ConvertOptions
 from prefdata.records.spec import Index, LayoutSpec, OneHot, Paired, Rank, Score
@@ -33,6 +37,7 @@ Required = tuple[str, str, "str | None"]  # (spec key, path, the list column who
 
 def check_spec_columns(spec: LayoutSpec, src: Source, options: ConvertOptions) -> None:
     """Raise a `SpecError` naming every column (or nested field) `spec` reads that `src` lacks."""
+    check_paired_order(spec)
     paths = required_paths(spec, options)
     problems = [
         p for key, path, items in paths if items is None and (p := _missing_top(key, path, src.columns))
@@ -50,6 +55,28 @@ def check_spec_columns(spec: LayoutSpec, src: Source, options: ConvertOptions) -
             where=src.description,
             fix="correct the name in the spec (a prompt piece that may be absent takes `optional: true`)",
         )
+
+
+def check_paired_order(spec: LayoutSpec) -> None:
+    """Refuse a `paired` spec whose names put the worse side first (`columns: [rejected, chosen]`).
+
+    `paired` takes the first column as chosen: listed the other way round, every pair would be
+    flipped, the worst mistake a conversion can make, and nothing in the data shows it."""
+    pref, resp = spec.preference, spec.responses
+    if not isinstance(pref, Paired) or resp is None or len(resp.columns) != 2:
+        return
+    for key, names in (("responses.columns", resp.columns), ("preference.scores", pref.scores)):
+        if len(names) != 2:
+            continue
+        first, second = names
+        partner = stem_partner(second)
+        if partner is not None and partner[0] == first:
+            raise SpecError(
+                f"{key} lists `{first}` before `{second}`: `paired` takes the first as the preferred one, "
+                f"but the names say `{second}` is (`{partner[1]}` vs `{partner[2]}`); every pair would be flipped",
+                where=f"layout `{spec.name}`",
+                fix=f"list them as [{second}, {first}]",
+            )
 
 
 def required_paths(spec: LayoutSpec, options: ConvertOptions) -> list[Required]:

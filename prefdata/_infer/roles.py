@@ -107,8 +107,19 @@ def _best(options: list[tuple[float, T]], what: str) -> T | None:
         return None
     options.sort(key=lambda t: -t[0])
     if len(options) > 1 and options[0][0] == options[1][0]:
-        raise ambiguous_choice(what, [str(o[1]) for o in options if o[0] == options[0][0]])
+        raise ambiguous_choice(what, [_shown(o[1]) for o in options if o[0] == options[0][0]])
     return options[0][1]
+
+
+def _shown(option: object) -> str:
+    """An option as the columns it names (`response_a`/`response_b`), not as Python's repr."""
+    if isinstance(option, list):  # a family of marked columns
+        return "/".join(f"`{m.column}`" for m in option)
+    if isinstance(option, tuple) and isinstance(option[-1], dict):  # (list column, text field, ...)
+        return f"`{option[0]}` (items' `{option[1]}`)"
+    if isinstance(option, tuple):  # (chosen column, rejected column, good word, bad word)
+        return "/".join(f"`{c}`" for c in option[:2])
+    return f"`{option}`"
 
 
 def find_responses(profiles: dict[str, Profile]) -> Found | None:

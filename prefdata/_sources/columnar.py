@@ -106,6 +106,12 @@ def _csv_header(path: Path, parse: pa_csv.ParseOptions) -> list[str]:
         if "Empty CSV file" in str(exc):
             return []
         raise _csv_error(path, exc, [], 0) from None
+    except UnicodeDecodeError as exc:  # pyarrow decodes the header's names only when asked for them
+        raise SourceError(
+            f"the header row is not valid UTF-8 (byte {exc.start}: {exc.object[exc.start : exc.start + 1]!r})",
+            where=str(path),
+            fix="re-encode the file as UTF-8",
+        ) from None
 
 
 def iter_arrow_batches(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:

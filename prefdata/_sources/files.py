@@ -5,13 +5,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 
 from prefdata._errors import SourceError
 from prefdata._sources import columnar
 from prefdata._sources.jsonlines import iter_json_rows
+from prefdata._sources.sniff import check_text_bytes
 from prefdata._sources.source import rebatch
+
+BatchT = TypeVar("BatchT", pa.RecordBatch, pa.Table)
 
 SUPPORTED_EXTENSIONS = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".parquet", ".csv", ".arrow")
 
@@ -40,6 +44,7 @@ def check_file(path: Path) -> str:
         )
     if path.stat().st_size == 0:
         raise SourceError("file is empty: no rows", where=str(path))
+    check_text_bytes(path, ext)  # a name that lies (gzip, Parquet or UTF-16 as .jsonl) is said so
     return ext
 
 
@@ -82,11 +87,37 @@ def iter_file_arrow(
 
 
 def batch_rows(batch: pa.RecordBatch) -> list[dict]:
-    """`batch.to_pylist()`, with the rows zipped in C rather than built key by key."""
-    columns = batch.to_pydict()
+    """`batch.to_pylist()`, with the rows zipped in C rather than built key by key.
+
+    Decimal columns (SQL exports) become floats first (`plain_numbers`)."""
+    columns = plain_numbers(batch).to_pydict()
     if not columns:  # zip() of nothing is empty: keep one (empty) row per row
         return [{} for _ in range(batch.num_rows)]
     return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def plain_numbers(batch: BatchT) -> BatchT:
+    """`batch` with every decimal type (at any depth) cast to float64.
+
+    Python reads a decimal as `decimal.Decimal`, which no score, margin or label reader takes
+    as a number: a Parquet file of decimal scores would lose every row as `bad_value`. A float
+    keeps 15 significant digits, more than any score or margin carries."""
+    schema = pa.schema([field.with_type(_float_decimals(field.type)) for field in batch.schema])
+    return batch if schema.equals(batch.schema) else batch.cast(schema)
+
+
+def _float_decimals(kind: pa.DataType) -> pa.DataType:
+    if pa.types.is_decimal(kind):
+        return pa.float64()
+    if pa.types.is_struct(kind):
+        return pa.struct(
+            [kind.field(i).with_type(_float_decimals(kind.field(i).type)) for i in range(kind.num_fields)]
+        )
+    if pa.types.is_list(kind):
+        return pa.list_(kind.value_field.with_type(_float_decimals(kind.value_type)))
+    if pa.types.is_large_list(kind):
+        return pa.large_list(kind.value_field.with_type(_float_decimals(kind.value_type)))
+    return kind
 
 
 def _pick(batch: pa.RecordBatch, columns: Sequence[str] | None) -> pa.RecordBatch:

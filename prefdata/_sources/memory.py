@@ -18,6 +18,7 @@ import datasets
 import orjson
 
 from prefdata._errors import SourceError
+from prefdata._sources.files import plain_numbers
 from prefdata._sources.source import SplitSource, rebatch
 
 DatasetLike: TypeAlias = datasets.Dataset | datasets.IterableDataset
@@ -47,7 +48,7 @@ def dataset_split(name: str, dataset: DatasetLike, origin: str) -> SplitSource:
         def read(batch_size: int) -> Iterator[list[dict]]:
             # The arrow format applies any indices mapping (select, shuffle) in order.
             for table in dataset.with_format("arrow").iter(batch_size):
-                yield table.to_pylist()
+                yield plain_numbers(table).to_pylist()
 
         return SplitSource(name=name, origin=origin, num_rows=len(dataset), read=read)
 

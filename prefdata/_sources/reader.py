@@ -141,8 +141,15 @@ def _build(
                 fix=f"pass --split with one of: {', '.join(splits)}",
             )
         splits = {split: splits[split]}
+    if not splits:  # an empty DatasetDict
+        raise SourceError("the dataset has no splits", where=description, fix="pass a dataset with rows")
     first = next(iter(splits.values()))
-    columns = union_columns(first.sample())
+    sample = first.sample()
+    if not sample:  # files say so themselves; an in-memory split of no rows would read as "no columns"
+        raise SourceError(
+            f"split {first.name!r} has no rows", where=description, fix="pass a split with rows"
+        )
+    columns = union_columns(sample)
     return Source(description=description, splits=splits, columns=columns, fingerprint=fingerprint(splits))
 
 

@@ -14,6 +14,7 @@ from prefdata._transforms.dialogue import parse_json, split_hh_pair
 from prefdata._transforms.drops import REASONS, Drop
 from prefdata._transforms.encodings import ENCODERS, Choice, gives_margin
 from prefdata._transforms.fields import get_path
+from prefdata._transforms.late_columns import LateColumns
 from prefdata._transforms.message_parsing import json_text
 from prefdata._transforms.message_tree import TreePair, tree_pairs
 from prefdata._transforms.pair_shape import check_pair, derive_prompt, is_plain_text, to_columns
@@ -58,6 +59,7 @@ class RowConverter:
         self.tools, self.template_kwargs = present(spec.tools), present(spec.chat_template_kwargs)
         self._tree = isinstance(spec.preference, MessageTree)
         self._signal_only = spec.preference.encoding in SIGNAL_ONLY
+        self._late = LateColumns(spec, options, columns)  # keys a JSON row shows after the sample
 
     def convert(self, row: dict[str, Any], split: str, index: int, state: SplitState) -> list[dict[str, Any]]:
         """Output rows for `row`, input row `index` of `split`; raises `Drop` when none survive (the
@@ -68,6 +70,7 @@ class RowConverter:
             pairs = tree_pairs(row, pref, self.options, key)
             return self._collect(pairs, lambda p: self._build_tree_pair(row, p, index, state), state)
         assert self.encode is not None  # every other encoding has one (ENCODERS)
+        self._late.check(row, index)
         try:
             if self._signal_only:
                 # the signal alone decides: drop ties before parsing any text (a third of arena rows)
