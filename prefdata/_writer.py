@@ -290,7 +290,7 @@ def _merge_segments(segments: list[Path], schema: pa.Schema, data: Path) -> None
 
 def _write_split_metadata(folder: Path, schema: pa.Schema, data: Path) -> None:
     _write_text(folder / INFO_FILE, info_text(_features(schema)))
-    _write_text(folder / STATE_FILE, state_text(_file_digest(data)[:16]))
+    _write_text(folder / STATE_FILE, state_text(file_digest(data)[:16]))
 
 
 class _RejectsFile:
@@ -312,7 +312,7 @@ def _write_text(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8"))
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
     """xxh3-128 of the file's bytes: a fingerprint, not a security check, so the fast hash.
 
     Read into one reused buffer: a memory map would count the whole file in the process's

@@ -136,6 +136,9 @@ def validate_cmd(
         raise click.UsageError("--ngram needs --against EVAL...")
     if html_path is not None and len(paths) > 1:
         raise click.UsageError("--html writes the report of one path; give one path, or run once per path")
+    if html_path is not None:
+        with user_errors():
+            _check_html_target(html_path, [*paths, *map(Path, against), *([spec] if spec else [])])
     options: dict[str, Any] = dict(
         spec=spec,
         tokenizer=tokenizer,
@@ -151,11 +154,46 @@ def validate_cmd(
     with user_errors():
         report = validate(paths[0], **options)
     if html_path is not None:
+        from prefdata._plain_files import write_text_atomic
         from prefdata._validate.render_html import render_html
 
-        html_path.write_text(render_html(report), encoding="utf-8")
+        with user_errors():  # a missing folder or a full disk: one line, exit 2, no half-written page
+            write_text_atomic(html_path, render_html(report), "HTML report")
     click.echo(_render(report, as_json, fmt, paths[0]))
     sys.exit(report.exit_status(fail_on))  # type: ignore[arg-type]
+
+
+_HTML_START = b"<!DOCTYPE html>"
+
+
+def _check_html_target(html_path: Path, inputs: list[Path]) -> None:
+    """Refuse an `--html` path that would destroy data: an input of the run (links resolved), or an
+    existing file that is not an HTML report (a typo such as `--html train.jsonl`)."""
+    from prefdata._errors import OutputError
+    from prefdata._output_target import overlap
+
+    for path in inputs:
+        if path.exists() and overlap(html_path, path) == "same":
+            raise OutputError(
+                f"--html would write over the input {path}",
+                where=str(html_path),
+                fix="write the report outside the data, e.g. --html report.html",
+            )
+    if html_path.is_file():
+        with html_path.open("rb") as handle:
+            head = handle.read(len(_HTML_START))
+        if head != _HTML_START:
+            raise OutputError(
+                "--html would replace a file that is not an HTML report",
+                where=str(html_path),
+                fix="give a new file name, or remove the file first",
+            )
+    if not html_path.parent.is_dir():
+        raise OutputError(
+            f"--html: the folder {html_path.parent} does not exist",
+            where=str(html_path),
+            fix="create the folder first, or give a path in an existing folder",
+        )
 
 
 def _validate_many(

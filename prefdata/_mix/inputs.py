@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +18,14 @@ from pathlib import Path
 import pyarrow as pa
 
 from prefdata._canonical_folder import MANIFEST_FILE, saved_split_files
-from prefdata._errors import DetectionError, SourceError, SpecError
+from prefdata._errors import DetectionError, PrefdataWarning, SourceError, SpecError
 from prefdata.records.manifest import Manifest
 from prefdata.records.mix import MixSource
+from prefdata.records.options import ConvertOptions
+
+# An evaluation row whose pair a training conversion would drop (a tie, an empty or identical
+# response) still holds a benchmark prompt: it must be indexed, so those rows are kept.
+EVAL_OPTIONS = ConvertOptions(ties="keep", empty="keep", identical="keep")
 
 
 @dataclass
@@ -134,14 +140,18 @@ class EvalPrompts:
 
 
 def eval_prompts(path: str, base: Path) -> EvalPrompts:
-    """Read an evaluation set's prompts: converted (pairs), a converted folder, or a file of prompts."""
+    """Read an evaluation set's prompts: converted (pairs), a converted folder, or a file of prompts.
+
+    Rows whose prompt cannot be indexed are never passed over in silence: a set with no prompt
+    text at all is an error (decontaminating against it would do nothing), and rows lost on the
+    way (dropped by a conversion, or without prompt text) are counted in a warning."""
     from prefdata._mix.pair_text import prompt_texts
 
     where = located(path, base, "evaluation set")
     try:
-        tables = _eval_tables(where)
+        tables, lost = _eval_tables(where)
     except DetectionError as refused:
-        tables = _prompt_only_tables(where, refused)
+        tables, lost = _prompt_only_tables(where, refused), {}
     rows: list[tuple[str, int, str]] = []
     for split, table in tables.items():
         texts = prompt_texts(table).to_pylist()
@@ -149,20 +159,70 @@ def eval_prompts(path: str, base: Path) -> EvalPrompts:
             table["source_row"].to_pylist() if "source_row" in table.column_names else range(len(texts))
         )
         rows.extend((split, int(r), t or "") for r, t in zip(source_rows, texts, strict=True))
+    _check_prompts(path, rows, lost)
     return EvalPrompts(path, rows)  # named as the user wrote it
 
 
-def _eval_tables(where: str) -> dict[str, pa.Table]:
+def _check_prompts(path: str, rows: list[tuple[str, int, str]], lost: dict[str, int]) -> None:
+    blank = [(split, row) for split, row, text in rows if not text.strip()]
+    if len(blank) == len(rows):
+        dropped = sum(lost.values())
+        parts = [f"{_count(len(blank), 'row')} without prompt text"] if blank else []
+        parts += [f"{_count(dropped, 'row')} dropped by its conversion"] if dropped else []
+        raise SpecError(
+            f"evaluation set {path!r} gives no prompt to decontaminate against "
+            f"({', '.join(parts) or 'no rows'})",
+            fix="give an evaluation set whose `prompt` column holds text or messages",
+        )
+    problems = [
+        f"{_count(n, 'row')} dropped by its conversion as {reason}" for reason, n in sorted(lost.items())
+    ]
+    if blank:
+        split, row = blank[0]
+        problems.append(f"{_count(len(blank), 'row')} with no prompt text (first: split {split} row {row})")
+    if problems:
+        warnings.warn(
+            f"evaluation set {path!r}: rows not indexed for decontamination: {'; '.join(problems)}; "
+            "training prompts matching only those rows are not found (give the raw evaluation set, "
+            "or fix those rows)",
+            PrefdataWarning,
+            stacklevel=3,
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _eval_tables(where: str) -> tuple[dict[str, pa.Table], dict[str, int]]:
+    """The evaluation set's canonical tables, and its rows dropped by conversion (reason -> rows)."""
     if is_converted(where):
         folder = Path(where)
-        return {
-            split: pa.Table.from_batches(list(arrow_batches(files)))
+        manifest = _manifest_of(folder)
+        tables = {
+            split: pa.Table.from_batches(list(arrow_batches(files)), schema=_schema(files))
             for split, files in saved_split_files(folder).items()
         }
+        return tables, _dropped(manifest)
     from prefdata._convert import convert
 
-    dataset = convert(where).dataset
-    return {split: dataset[split].data.table for split in dataset}
+    result = convert(where, options=EVAL_OPTIONS)
+    dataset = result.dataset
+    manifest = result.manifest if isinstance(result.manifest, Manifest) else None
+    return {split: dataset[split].data.table for split in dataset}, _dropped(manifest)
+
+
+def _schema(files: list[Path]) -> pa.Schema:
+    with pa.OSFile(str(files[0])) as handle:
+        return pa.ipc.open_stream(handle).schema
+
+
+def _dropped(manifest: Manifest | None) -> dict[str, int]:
+    lost: dict[str, int] = {}
+    for report in (manifest.splits if manifest is not None else {}).values():
+        for reason, n in report.dropped.items():
+            lost[reason] = lost.get(reason, 0) + n
+    return lost
 
 
 def arrow_batches(files: list[Path]) -> Iterator[pa.RecordBatch]:

@@ -32,14 +32,13 @@ import xxhash
 from prefdata._errors import PrefdataError, SpecError
 from prefdata._mix.inputs import CanonicalInput, located, prepare
 from prefdata._mix.ngram_index import NgramIndex, build_index
+from prefdata._mix.output_splits import CONTAMINATION_FILE, check_split_names, empty_split_notes
 from prefdata._mix.selection import Scanned, choose, mark_duplicates, scan
 from prefdata._pids import pid_alive
 from prefdata._sources.saved import arrow_rows
 from prefdata._version import __version__
 from prefdata.records.manifest import Reject, SplitReport
 from prefdata.records.mix import MixManifest, Recipe, SourceReport, SourceSplitReport
-
-CONTAMINATION_FILE = "contamination.jsonl"
 
 
 def run_mix(
@@ -55,6 +54,8 @@ def run_mix(
     from prefdata._convert import ConvertResult
     from prefdata._writer import CanonicalWriter
 
+    for source in recipe.sources:  # before any work: a name clash would only show at the end
+        check_split_names(str(source.name), (source.splits or {}).values())
     index = None
     if recipe.decontaminate is not None:
         index = build_index(recipe.decontaminate.against, recipe.decontaminate.ngram, base)
@@ -77,6 +78,7 @@ def run_mix(
         for s in scans:
             choose(s, recipe.sources[s.source].take, recipe.seed, _take_error)
         manifest = _manifest(recipe, inputs, scans, index, shape)
+        manifest.notes += empty_split_notes(manifest)
         manifest.columns = _write(writer, inputs, scans, shape)
         _write_rejects(writer, recipe, inputs, scans)
         shutil.rmtree(scratch)
@@ -149,6 +151,7 @@ def _scan_all(
     scans = []
     for number, (source, canonical) in enumerate(zip(recipe.sources, inputs, strict=True)):
         mapping = source.splits or {split: split for split in canonical.split_files}
+        check_split_names(canonical.name, mapping.values())
         unknown = [split for split in mapping if split not in canonical.split_files]
         if unknown:
             raise SpecError(
@@ -234,6 +237,8 @@ def _harmonise(inputs: list[CanonicalInput]) -> Shape:
         )
     has_tie = any("tie" in columns for _, _, columns in shapes.values())
     fmt, prompt = next(iter(kinds))
+    if not any(_rows(c) for c in inputs):  # a placeholder schema: no shape to describe (as convert says)
+        fmt, prompt = "unknown", "unknown"
     return Shape(fmt, prompt, keep_margin, has_tie, notes)
 
 
@@ -297,8 +302,11 @@ def _locate(scans: list[Scanned], position: int) -> tuple[Scanned, int]:
 
 
 def _write(writer: Any, inputs: list[CanonicalInput], scans: list[Scanned], shape: Shape) -> list[str]:
-    """Write the selected pairs, source by source in recipe order; return the output's columns."""
-    written: set[str] = set()
+    """Write the selected pairs, source by source in recipe order; return the output's columns.
+
+    Every output split is written, also one no pair reached (a source split converted to no
+    rows has no batch at all): an empty table with the output's columns."""
+    written: dict[str, pa.Schema] = {}
     columns: list[str] = []
     for s in scans:
         assert s.selected is not None
@@ -309,9 +317,21 @@ def _write(writer: Any, inputs: list[CanonicalInput], scans: list[Scanned], shap
             table = _with_source(pa.Table.from_batches([batch]).filter(mask), s.source_name, s.split, shape)
             if table.num_rows or s.output_split not in written:
                 writer.write(s.output_split, table)
-                written.add(s.output_split)
+                written.setdefault(s.output_split, table.schema)
                 columns += [c for c in table.column_names if c not in columns]
+    for s in scans:
+        if s.output_split not in written:
+            schema = next(iter(written.values()), None) or _empty_schema(inputs[s.source], s, shape)
+            writer.write(s.output_split, schema.empty_table())
+            written[s.output_split] = schema
     return columns
+
+
+def _empty_schema(canonical: CanonicalInput, s: Scanned, shape: Shape) -> pa.Schema:
+    """The columns of a split with no rows in any source: its Arrow file's, with the mix's own."""
+    with pa.OSFile(str(canonical.split_files[s.split][0])) as handle:
+        schema = pa.ipc.open_stream(handle).schema
+    return _with_source(schema.empty_table(), s.source_name, s.split, shape).schema
 
 
 def _with_source(table: pa.Table, name: str, split: str, shape: Shape) -> pa.Table:

@@ -16,12 +16,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import xxhash
 
 from prefdata._mix.ngram_index import Contamination, NgramIndex
 from prefdata._mix.pair_text import dedup_texts, prompt_texts
-from prefdata._mix.textnorm import dedup_form, normalise
+from prefdata._mix.textnorm import normalise
 
 
 @dataclass
@@ -101,10 +100,9 @@ def _scan_batch(
     batch: pa.RecordBatch, dedup: str, index: NgramIndex | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, dict[int, Contamination]]:
     table = pa.Table.from_batches([batch])
-    text = dedup_form(dedup_texts(table, dedup))
+    # a pair whose text is empty once normalised is no evidence that two pairs are the same
+    text, empty = dedup_texts(table, dedup)
     keys = np.fromiter(map(_digest, text.to_pylist()), np.uint64, len(text))
-    # a text that is empty once normalised is no evidence that two pairs are the same
-    empty = pc.equal(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
     # a copy: a view would keep the whole batch it came from alive as long as the scan's result
     rows = table["source_row"].to_numpy().copy() if "source_row" in table.column_names else None
     hits = _contaminated(normalise(prompt_texts(table)).to_pylist(), index, 0) if index is not None else {}

@@ -27,6 +27,8 @@ also counts warnings), 1 otherwise, 2 when the input cannot be read.
 | `content.garbage` | warning | U+FFFD replacement characters or NUL bytes |
 | `content.tie` | info | a raw row the converter dropped as a tie (3) |
 | `convert.dropped` | warning | a raw row the converter dropped for another reason (given in the excerpt) (3) |
+| `folder.features` | error | a split's Arrow columns differ from its `dataset_info.json` (7) |
+| `folder.changed` | error | the data differs from what prefdata wrote: file digest, rows, splits or columns (7) |
 | `splits.prompt_leak` | warning | an eval split's prompt also in a train split (2), counted per split pair (5) |
 | `splits.contamination` | error | with `--against`: a prompt sharing an n-gram with an evaluation prompt (6) |
 | `tokens.too_long` | warning | prompt + response longer than `--max-length` tokens |
@@ -49,6 +51,9 @@ prompts only the final turn is, and blank earlier turns are prompt turns.
 (5) each example also names the first train row with that prompt: the row to remove.
 (6) `prefdata mix`'s own index and normalisation (`prefdata._mix.ngram_index`); each example names
 the evaluation file, split and row, and the shared words.
+(7) for a `save_to_disk` folder: its files checked against one another, so data edited in place
+(rows removed, a column added, `chosen` and `rejected` renamed into each other) is not taken for
+clean data (`prefdata._validate.folder_integrity`).
 
 The report counts, per split, the pairs validated and (for a raw source or a convert output)
 the input rows they came from, and per severity the distinct rows with a finding (a row with

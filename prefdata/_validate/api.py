@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from prefdata._validate.folder_integrity import check_folder
 from prefdata._validate.manifest_drops import manifest_rows_in, report_manifest_drops
 from prefdata._validate.raw import is_raw, open_raw
 from prefdata._validate.reading import CanonicalInput, from_dataset, open_canonical
@@ -49,6 +50,8 @@ def validate(
         raw.report_rejects(result.sink)
     elif data.manifest is not None:  # a convert output: what the conversion dropped
         report_manifest_drops(data.manifest, data.path, list(data.splits), result.sink)
+    if raw is None:
+        check_folder(data, result.sink, all_splits=not splits)
     if token_check is not None:
         token_check.add_stats(result.stats)
     _add_rows_in(result.stats, raw.rows_in if raw is not None else manifest_rows_in(data.manifest))

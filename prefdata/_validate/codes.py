@@ -36,6 +36,10 @@ CHECKS: dict[str, CheckInfo] = {
     "content.garbage": CheckInfo("warning", "replacement characters (U+FFFD) or NUL bytes"),
     "content.tie": CheckInfo("info", "tie dropped by the converter"),
     "convert.dropped": CheckInfo("warning", "row the converter dropped"),
+    "folder.features": CheckInfo("error", "Arrow columns that differ from the split's dataset_info.json"),
+    "folder.changed": CheckInfo(
+        "error", "data that differs from what its prefdata.json and state.json record"
+    ),
     "splits.prompt_leak": CheckInfo("warning", "prompt shared between a train and an evaluation split"),
     "splits.contamination": CheckInfo(
         "error", "prompt sharing an n-gram with an evaluation set given to --against"

@@ -36,14 +36,15 @@ HH = DATA / "hh-rlhf-harmless-base-test.jsonl.gz"
 OASST = DATA / "oasst-en-100-trees.jsonl"
 
 
-def run(*args: Any) -> subprocess.CompletedProcess[str]:
-    """`prefdata ARGS` in a fresh process."""
+def run(*args: Any, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`prefdata ARGS` in a fresh process (in `cwd`); never a traceback."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
         [sys.executable, "-m", "prefdata", *map(str, args)],
         capture_output=True,
         text=True,
         env=env,
+        cwd=cwd,
         timeout=300,
     )
     assert "Traceback" not in proc.stderr, proc.stderr

@@ -8,6 +8,7 @@ for conversational data).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ def load_tokenizer(name_or_path: Any) -> Any:
     """A transformers tokenizer from a path or Hub id (objects are returned unchanged)."""
     if not isinstance(name_or_path, str) and not hasattr(name_or_path, "__fspath__"):
         return name_or_path
+    _check_local_tokenizer(Path(name_or_path))
     try:
         from transformers import AutoTokenizer
     except ImportError:
@@ -45,6 +47,35 @@ def load_tokenizer(name_or_path: Any) -> Any:
             where=str(name_or_path),
             fix="give a local tokenizer folder (or a Hub id when online)",
         ) from None
+
+
+# A local tokenizer folder holds at least one of these (fast, slow and sentencepiece tokenizers).
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "vocab.json",
+    "vocab.txt",
+    "tokenizer.model",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+)
+
+
+def _check_local_tokenizer(path: Path) -> None:
+    """Refuse a local path that is no tokenizer (a data folder, a file) with that reason, rather than
+    transformers' guess about missing converters; a path that does not exist may be a Hub id."""
+    if path.is_file():
+        raise SourceError(
+            "--tokenizer is a file; a tokenizer is a folder (holding tokenizer.json or tokenizer_config.json)",
+            where=str(path),
+            fix="give the folder the tokenizer was saved to (`save_pretrained`)",
+        )
+    if path.is_dir() and not any((path / name).is_file() for name in TOKENIZER_FILES):
+        raise SourceError(
+            f"--tokenizer is not a tokenizer folder: it holds none of {', '.join(TOKENIZER_FILES)}",
+            where=str(path),
+            fix="give the folder the tokenizer was saved to (`save_pretrained`), or a model folder",
+        )
 
 
 class TokenCheck(Check):
