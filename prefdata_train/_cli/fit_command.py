@@ -58,15 +58,18 @@ class _ConfigFieldsCommand(SectionedCommand):
 @click.pass_context
 def fit_cmd(ctx, data_dir, model, output_dir, config_file, resume, attn_implementation, **fields) -> None:
     """Train a reward model on the `train` split of DATA_DIR (evaluating on `test`/`validation`)."""
-    from prefdata._cli import user_errors
+    from prefdata._cli import terminate_as_interrupt, user_errors
     from prefdata._option_fields import typed_values
     from prefdata_train._trainer.config_file import build_config
     from prefdata_train._trainer.reward_config import RewardConfig
     from prefdata_train._workflows.fit import check_model_source, check_output_dir, fit
+    from prefdata_train._workflows.fit_checks import check_apart_from_inputs
     from prefdata_train._workflows.validation_gate import check_data
 
-    with user_errors():
+    # SIGTERM unwinds like Ctrl-C: a folder this run created without a checkpoint is removed
+    with terminate_as_interrupt(), user_errors():
         check_output_dir(output_dir)  # before anything slow is loaded
+        check_apart_from_inputs(output_dir, data_dir, model)
         problems = check_data(data_dir)
         if problems:
             click.echo(problems, err=True)

@@ -291,6 +291,13 @@ def _chat_ids(tokenizer: Any, messages: list[dict[str, Any]], kwargs: dict[str, 
     """Token ids of `messages` rendered with the tokenizer's chat template (run in Jinja's sandbox)."""
     import jinja2
 
+    if not getattr(tokenizer, "chat_template", None):  # transformers would raise a bare ValueError
+        raise PrefdataError(
+            "the data holds conversations (message lists) but the tokenizer has no chat template",
+            where="chat template",
+            fix="give the model folder a tokenizer with a chat template, or pass --chat-template-path "
+            "FILE.jinja to fit",
+        )
     try:
         encoded = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True, **kwargs)
     except jinja2.TemplateError as err:  # SecurityError included: a template reaching for internals

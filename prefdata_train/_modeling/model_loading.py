@@ -26,11 +26,31 @@ def load_model(model: Any, args: Any) -> Any:
         kwargs["num_labels"] = 1
         kwargs.setdefault("trust_remote_code", False)
         # Like TRL: float32 unless asked, where from_pretrained would follow the checkpoint's dtype.
-        dtype = kwargs.get("dtype", "float32")
-        kwargs["dtype"] = DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype
-        return _from_pretrained(AutoModelForSequenceClassification, str(model), kwargs)
+        kwargs["dtype"] = _init_dtype(kwargs.get("dtype", "float32"))
+        try:
+            return _from_pretrained(AutoModelForSequenceClassification, str(model), kwargs)
+        except TypeError as exc:  # a keyword the model class does not take, from model_init_kwargs
+            raise PrefdataError(
+                f"the model does not accept these model_init_kwargs: {_first_line(exc)}",
+                where="RewardConfig.model_init_kwargs",
+                fix="keep to `from_pretrained` keywords (dtype, revision, attn_implementation, ...)",
+            ) from None
     check_num_labels(model)
     return model
+
+
+def _init_dtype(dtype: Any) -> Any:
+    """`model_init_kwargs["dtype"]` as a torch dtype (or `auto`); an unknown name is a user error."""
+    if not isinstance(dtype, str) or dtype == "auto":
+        return dtype
+    found = DTYPES.get(dtype, getattr(torch, dtype, None))
+    if not isinstance(found, torch.dtype) or not found.is_floating_point:
+        raise PrefdataError(
+            f"model_init_kwargs dtype {dtype!r} is not a floating-point torch dtype",
+            where="RewardConfig.model_init_kwargs",
+            fix=f"use one of {', '.join(DTYPES)} or auto",
+        )
+    return found
 
 
 def _from_pretrained(auto_class: Any, path: str, kwargs: dict[str, Any]) -> Any:
@@ -79,6 +99,12 @@ def load_tokenizer(model: Any, processing_class: Any, args: Any) -> Any:
     if args.chat_template_path is not None:
         tokenizer.chat_template = _read_chat_template(args.chat_template_path)
     pad = args.pad_token or tokenizer.pad_token or tokenizer.eos_token
+    if pad is None:
+        raise PrefdataError(
+            "the tokenizer has neither a pad token nor an eos token, so batches cannot be padded",
+            where="tokenizer",
+            fix="pass --pad-token with a token of its vocabulary (pad_token in --config)",
+        )
     _require_token(tokenizer, pad, "pad_token")
     tokenizer.pad_token = pad
     return tokenizer
@@ -95,7 +121,11 @@ def _require_token(tokenizer: Any, token: str | None, field: str) -> None:
 
 def _read_chat_template(path: str) -> str:
     """A chat template from a `.jinja`/`.j2` file or from a tokenizer folder."""
-    if os.path.isfile(path) and path.endswith((".jinja", ".j2")):
+    if path.endswith((".jinja", ".j2")):
+        if not os.path.isfile(path):  # else it would be looked up as a Hub id, and the model blamed
+            raise PrefdataError(
+                "chat template file not found", where=path, fix="pass the path of an existing .jinja file"
+            )
         return Path(path).read_text(encoding="utf-8")
     template = AutoTokenizer.from_pretrained(path).chat_template
     if not template:
@@ -109,11 +139,23 @@ def configure_model(model: Any, tokenizer: Any, args: Any) -> None:
     """Tell the model the pad/eos ids and turn dropout off when asked."""
     text_config = model.config.get_text_config()
     text_config.pad_token_id = tokenizer.pad_token_id
+    forget_reward_normalization(model)
     if args.eos_token is not None:
         text_config.eos_token_id = tokenizer.eos_token_id
     if args.disable_dropout:
         disable_dropout(model)
     check_trainable_attention(model, args)
+
+
+def forget_reward_normalization(model: Any) -> None:
+    """Drop the `reward_normalization` a starting model's config may hold (`prefdata-train normalize`).
+
+    It was measured on that model's rewards, which training changes: kept, the trained model's
+    config would carry it and `score --normalize` would standardise with numbers of another model.
+    """
+    for config in {id(c): c for c in (model.config, model.config.get_text_config())}.values():
+        if hasattr(config, "reward_normalization"):
+            delattr(config, "reward_normalization")
 
 
 def check_trainable_attention(model: Any, args: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from transformers import TrainingArguments
 
 from prefdata._errors import PrefdataError
+from prefdata_train._trainer.config_ranges import check_ranges
 
 TRUNCATION_MODES = ("filter", "keep_end_of_prompt")
 
@@ -148,6 +149,7 @@ class RewardConfig(TrainingArguments):
         if isinstance(self.pad_to_multiple_of, str):  # command lines pass text
             text = self.pad_to_multiple_of.lower()
             self.pad_to_multiple_of = None if text in ("none", "null", "") else int(text)
+        check_ranges(self)
         super().__post_init__()
 
     @classmethod

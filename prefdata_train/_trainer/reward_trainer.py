@@ -160,20 +160,24 @@ class RewardTrainer(Trainer):
         chosen, rejected = rewards.float().chunk(2)
         margin = inputs.get("margin")
         loss = preference_loss(chosen, rejected, margin, self.args.center_rewards_coefficient)
-        self._record_metrics(mode, num_tokens, rewards.detach(), chosen.detach(), rejected.detach())
+        self._record_metrics(mode, num_tokens, chosen.detach(), rejected.detach())
         return (loss, outputs) if return_outputs else loss
 
-    def _record_metrics(self, mode: str, num_tokens, rewards, chosen, rejected) -> None:
+    def _record_metrics(self, mode: str, num_tokens, chosen, rejected) -> None:
         gather = self.accelerator.gather_for_metrics
         if mode == "train":
             self._total_train_tokens += int(gather(num_tokens).sum().item())
         self._metrics[mode]["num_tokens"] = [self._total_train_tokens]
-        all_rewards = gather(rewards)
+        # Gathered per side: `gather_for_metrics` cuts a last, incomplete batch to its number of
+        # pairs along the first dimension, which in `rewards` (chosen, then rejected) would keep
+        # chosen rewards only.
+        all_chosen, all_rejected = gather(chosen), gather(rejected)
+        all_rewards = torch.cat([all_chosen, all_rejected])
         self._metrics[mode]["min_reward"].append(all_rewards.min().item())
         self._metrics[mode]["mean_reward"].append(all_rewards.mean().item())
         self._metrics[mode]["max_reward"].append(all_rewards.max().item())
-        self._metrics[mode]["accuracy"].append(gather((chosen > rejected).float().mean()).mean().item())
-        self._metrics[mode]["margin"].append(gather((chosen - rejected).mean()).mean().item())
+        self._metrics[mode]["accuracy"].append((all_chosen > all_rejected).float().mean().item())
+        self._metrics[mode]["margin"].append((all_chosen - all_rejected).mean().item())
 
     def training_step(self, *args, **kwargs):
         context = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sized
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,15 @@ from pydantic import BaseModel, Field
 from prefdata._errors import OutputError, PrefdataError
 from prefdata_train._data.split_choice import training_splits
 from prefdata_train._trainer.reward_config import RewardConfig
+from prefdata_train._workflows.final_save import save_final_model
+from prefdata_train._workflows.fit_checks import (
+    check_a_full_batch,
+    check_apart_from_inputs,
+    check_checkpoint_fits,
+    check_eval_needs,
+    check_finite_weights,
+    check_training_length,
+)
 from prefdata_train._workflows.plots import plot_training
 
 METRICS_FILE = "metrics.json"
@@ -154,7 +163,7 @@ def removed_on_failure(output_dir: str | Path) -> Iterator[None]:
     existed = path.exists()
     try:
         yield
-    except Exception:
+    except BaseException:  # Ctrl-C and SIGTERM (raised as an interrupt) clean up too
         if not existed and path.is_dir() and not any(path.glob("checkpoint-*")):
             shutil.rmtree(path, ignore_errors=True)
         raise
@@ -167,11 +176,17 @@ def fit(
 
     The `test` (else `validation`) split, when present, is the trainer's eval set and is
     evaluated once more after training. `config.output_dir` is set to `output_dir`. Unusable
-    data, model or output path raise a `PrefdataError` before anything is written; a folder
-    this run created is removed if the run fails before its first checkpoint.
+    data, model, settings or output path (one that is, holds or lies inside the data or the
+    starting model) raise a `PrefdataError` before anything is written; a folder this run
+    created is removed if the run fails (or is interrupted) before its first checkpoint. A
+    model whose weights diverged to NaN is not saved; the final model is moved into place
+    whole (`final_save`).
     """
     check_output_dir(output_dir)
+    check_apart_from_inputs(output_dir, data_dir, model)
+    check_training_length(config)
     _, train, eval_name, eval_set = training_splits(data_dir)
+    check_eval_needs(config, eval_name, data_dir)
     check_model_source(model)
     with removed_on_failure(output_dir):
         return _train(train, eval_name, eval_set, model, output_dir, config, resume)
@@ -192,11 +207,16 @@ def _train(
     checkpoint = resume_checkpoint(output_dir, resume)
     notes = [f"no checkpoint in {output_dir}; training from the start"] if resume and not checkpoint else []
     trainer = _make_trainer(RewardTrainer, model, config, train, eval_set)
+    if isinstance(trainer.train_dataset, Sized):
+        check_a_full_batch(config, len(trainer.train_dataset))
+    if checkpoint:
+        check_checkpoint_fits(checkpoint, trainer.model)
     restore_token_count(trainer, checkpoint)
     trainer.train(resume_from_checkpoint=checkpoint)
+    check_finite_weights(trainer.model, trainer.state.global_step)
     if eval_set is not None:
         trainer.evaluate()
-    trainer.save_model(str(output_dir))
+    save_final_model(trainer, output_dir)
     history = list(trainer.state.log_history)
     metrics, plot = write_run_files(history, output_dir)
     return FitResult(

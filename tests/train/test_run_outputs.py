@@ -3,7 +3,6 @@ the model, no silent overwrite, progress bars when asked, a gap histogram whose 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -11,33 +10,17 @@ import datasets
 import numpy as np
 import pytest
 from cli_data import write_standard
-from click.testing import CliRunner
 from datasets import Dataset
 from matplotlib.image import imread
-from train_helpers import fast_config, load
+from train_helpers import FIT_FAST, fast_config, invoke, load, snapshot
 
-from prefdata_train._cli import main
 from prefdata_train._data.map_cache import CACHE_FOLDER
 from prefdata_train._modeling.pair_scoring import score_pairs
 from prefdata_train._trainer.reward_trainer import RewardTrainer
 from prefdata_train._workflows.fit import fit
 from prefdata_train._workflows.plots import plot_reward_distribution
 
-FAST = ["--per-device-train-batch-size", "4", "--max-steps", "2", "--max-length", "64", "--use-cpu"]
-FAST += ["--no-bf16", "--report-to", "none", "--seed", "0"]
-
-
-def invoke(*args: object):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file under `folder` with a digest of its bytes."""
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+FAST = FIT_FAST
 
 
 @pytest.fixture(scope="module")
