@@ -166,7 +166,17 @@ def _split_state(folder: Path) -> tuple[str, list[Path]]:
     """The split name and data files a split folder's `state.json` records."""
     state_path = folder / STATE_FILE
     if not state_path.is_file():
-        raise SourceError(f"missing {STATE_FILE}: not a `save_to_disk` dataset folder", where=str(folder))
+        listed = folder.parent / DATASET_DICT_FILE
+        gone = listed.is_file() and not folder.exists()
+        raise SourceError(
+            f"split folder {folder.name!r} is missing (removed after the dataset was saved?)"
+            if gone
+            else f"missing {STATE_FILE}: not a `save_to_disk` dataset folder",
+            where=str(folder),
+            fix=f"restore the split folder, or write the dataset again (the split is listed in {listed})"
+            if gone
+            else "pass a folder written by `save_to_disk` or `prefdata convert`, or a data file",
+        )
     state = _read_json(state_path)
     entries = state.get("_data_files") or []
     files = [_inside(folder, str(_filename(entry)), state_path) for entry in entries]

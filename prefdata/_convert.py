@@ -7,17 +7,19 @@ path, the batch lane on threads, or worker processes) from the split and the `wo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from pydantic import ValidationError
 
 from prefdata._canonical_folder import REJECTS_FILE
 from prefdata._detect import detect_layout
 from prefdata._engine.split import convert_split, resolve_workers
 from prefdata._engine.work import Converted
-from prefdata._errors import SpecError
+from prefdata._errors import PrefdataError, SpecError
 from prefdata._infer.guard import check_inferred_split
 from prefdata._layouts import builtin_spec, builtin_specs, load_spec
 from prefdata._sinks import DiskSink, MemorySink
@@ -147,7 +149,7 @@ def convert(
     out_dir: str | Path | None = None,
     *,
     spec: LayoutSpec | DetectionResult | str | Path | None = None,
-    options: ConvertOptions | None = None,
+    options: ConvertOptions | Mapping[str, Any] | None = None,
     split: str | None = None,
     subset: str | None = None,
     overwrite: bool = False,
@@ -167,7 +169,7 @@ def convert(
     converts in this thread, None uses min(CPUs, 4). `batch=False` turns the batch lane off
     (every row then takes the row path). See `prefdata._engine`.
     """
-    options = options or ConvertOptions()
+    options = _checked_arguments(spec, options, overwrite=overwrite, progress=progress, batch=batch)
     threads = resolve_workers(workers)
     src = open_source(source, split=split, subset=subset)
     layout, detection = resolve_spec(spec, src)
@@ -199,6 +201,41 @@ def convert(
         _describe_output(manifest, sink.schema)
         dataset = sink.finish(manifest)
     return ConvertResult(manifest=manifest, in_memory=dataset, kept_rejects=sink.rejects, out_dir=sink.path)
+
+
+def _checked_arguments(spec: object, options: object, **flags: object) -> ConvertOptions:
+    """The options `convert` was given (a mapping is read as `ConvertOptions` fields), after
+    refusing arguments of the wrong type, which would otherwise fail deep inside or, for a flag,
+    be read by its truth (`batch="no"` is true)."""
+    if spec is not None and not isinstance(spec, LayoutSpec | DetectionResult | str | Path):
+        raise PrefdataError(
+            f"spec={spec!r} is a {type(spec).__name__}",
+            fix="pass a LayoutSpec, a DetectionResult (from prefdata.detect), a spec file path, "
+            "a built-in layout name, or None (detect the layout)",
+        )
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise PrefdataError(
+                f"{name}={value!r} is not True or False", fix=f"pass {name}=True or {name}=False"
+            )
+    if options is None:
+        return ConvertOptions()
+    if isinstance(options, Mapping):
+        try:
+            return ConvertOptions.model_validate(dict(options))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors()
+            )
+            raise PrefdataError(
+                f"options: {problems}", fix="see prefdata.ConvertOptions for the fields and their values"
+            ) from None
+    if not isinstance(options, ConvertOptions):
+        raise PrefdataError(
+            f"options={options!r} is a {type(options).__name__}",
+            fix="pass a prefdata.ConvertOptions, a dict of its fields, or None",
+        )
+    return options
 
 
 def _split_report(counts: Converted) -> SplitReport:

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from prefdata import _canonical_folder as cf
+from prefdata._errors import SourceError
 from prefdata._pids import pid_alive
 from prefdata._sources import open_source
 from prefdata._sources.files import SUPPORTED_EXTENSIONS
@@ -72,6 +73,20 @@ def test_the_writers_folder_is_read_by_datasets_and_by_the_one_reader(tmp_path):
 def test_a_single_dataset_folder_is_one_split_named_by_its_state(tmp_path):
     datasets.Dataset.from_list(ROWS, split="validation").save_to_disk(str(tmp_path / "one"))
     assert list(cf.saved_split_files(tmp_path / "one")) == ["validation"]
+
+
+def test_a_removed_split_folder_is_named_with_a_fix(tmp_path):
+    out = _saved_by_datasets(tmp_path)
+    for path in (out / "test").iterdir():
+        path.unlink()
+    (out / "test").rmdir()
+    with pytest.raises(SourceError) as missing:
+        cf.saved_split_files(out)
+    assert "split folder 'test' is missing" in missing.value.what
+    assert missing.value.fix and cf.DATASET_DICT_FILE in missing.value.fix
+    with pytest.raises(SourceError) as plain:
+        cf.saved_split_files(tmp_path)  # no dataset at all: the plain message, with its fix
+    assert "not a `save_to_disk` dataset folder" in plain.value.what and plain.value.fix
 
 
 def test_no_data_extension_is_a_split_keyword():

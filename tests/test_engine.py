@@ -8,6 +8,7 @@ from collections import Counter
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 import prefdata
 from prefdata import ConvertOptions
@@ -110,3 +111,29 @@ def test_a_chunk_that_decided_otherwise_is_converted_again():
     assert again == [(10, (True, True))]  # converted again from the split's state
     assert got[0] is results[0] and got[1].dropped == Counter(bad_value=10)
     assert split.shape == (True, True)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        ({"workers": -1}, "workers=-1"),
+        ({"workers": "2"}, "workers='2'"),
+        ({"batch": "no"}, "batch='no' is not True or False"),
+        ({"overwrite": 1}, "overwrite=1 is not True or False"),
+        ({"spec": 42}, "spec=42 is a int"),
+        ({"options": {"ties": "sometimes"}}, "options: ties"),
+        ({"options": {"no_such_option": 1}}, "options: no_such_option"),
+        ({"options": ["ties"]}, "is a list"),
+    ],
+)
+def test_arguments_of_the_wrong_kind_are_named(tmp_path, arguments, words):
+    """A wrong argument to `prefdata.convert` is a `PrefdataError` naming it, before any reading."""
+    with pytest.raises(prefdata.PrefdataError) as refused:
+        prefdata.convert(tmp_path / "not read.parquet", **arguments)
+    assert words in refused.value.what and refused.value.fix
+
+
+def test_options_may_be_a_mapping_of_their_fields(tmp_path):
+    source = _arena(tmp_path / "arena.parquet")
+    given = prefdata.convert(source, options={"ties": "keep"})
+    assert given.manifest.options == ConvertOptions(ties="keep")

@@ -164,5 +164,11 @@ def _unread(
             fix="write a spec saying which response each value prefers (see README: Your own layout) and "
             "pass --spec FILE",
         )
-    why = "; ".join(["responses found, but no column says which is better", *map(str, skipped)])
+    mixed = [
+        f"`{c}` mixes value types ({', '.join(sorted({type(v).__name__ for v in p.values if v is not None}))}) "
+        "and is not read (give each column values of one type, or name it in a spec)"
+        for c, p in profiles.items()
+        if p.kind == "mixed"
+    ]
+    why = "; ".join(["responses found, but no column says which is better", *map(str, skipped), *mixed])
     return no_pairs(columns, profiles, scores, why=why)

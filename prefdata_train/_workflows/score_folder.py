@@ -16,20 +16,24 @@ pair, or a prompt with lists of completions):
 With `--normalize` the rewards are standardised (`prefdata_train._workflows.normalization`).
 Every figure of `evaluate`'s report can be recomputed from this output
 (`eval_set_rewards` + `summarise`). The format follows OUT's extension: `.jsonl`/`.json` (JSON
-lines), `.parquet`, otherwise a `save_to_disk` folder.
+lines, floats exact), `.parquet`, otherwise a `save_to_disk` folder.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
 from datasets import Dataset, concatenate_datasets
 from pydantic import BaseModel, Field
 
-from prefdata._canonical_folder import STATE_FILE
+from prefdata._canonical_folder import INFO_FILE, STATE_FILE
 from prefdata._errors import OutputError
 from prefdata_train._data.canonical_reader import load_canonical
 from prefdata_train._evaluation.eval_sets import EvalSet, read_eval_set
@@ -126,6 +130,36 @@ def check_output(out: Path, overwrite: bool) -> None:
             where=str(out),
             fix="choose another path; only a folder of earlier scores is replaced",
         )
+    if not _holds_scores(out, fmt):
+        raise OutputError(
+            f"output {wanted} exists and holds data that is not scores from `prefdata-train score` "
+            "(its columns lack split, row and the reward columns): --overwrite replaces only earlier scores",
+            where=str(out),
+            fix=f"choose another path, or remove the {wanted} yourself if it may go",
+        )
+
+
+_SCORE_COLUMNS = (
+    {"split", "row", "chosen_reward", "rejected_reward"},
+    {"split", "row", "chosen_rewards", "rejected_rewards"},
+)
+
+
+def _holds_scores(out: Path, fmt: str) -> bool:
+    """Whether `out` holds an earlier score output (its columns name it; unreadable: no)."""
+    try:
+        if fmt == "save_to_disk":
+            info = json.loads((out / INFO_FILE).read_text(encoding="utf-8"))
+            columns = set(info.get("features") or {}) if isinstance(info, dict) else set()
+        elif fmt == "parquet":
+            columns = set(pq.read_schema(out).names)
+        else:
+            with out.open("rb") as handle:
+                first = json.loads(handle.readline() or b"{}")
+            columns = set(first) if isinstance(first, dict) else set()
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+    return any(wanted <= columns for wanted in _SCORE_COLUMNS)
 
 
 def write_rewards(table: Dataset, out: Path, overwrite: bool = False) -> str:
@@ -140,7 +174,7 @@ def write_rewards(table: Dataset, out: Path, overwrite: bool = False) -> str:
     staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
     try:
         if fmt == "jsonl":
-            table.to_json(str(staging), lines=True)
+            _write_jsonl(table, staging)
         elif fmt == "parquet":
             table.to_parquet(str(staging))
         else:
@@ -154,6 +188,16 @@ def write_rewards(table: Dataset, out: Path, overwrite: bool = False) -> str:
         elif staging.exists():
             staging.unlink()
     return fmt
+
+
+def _write_jsonl(table: Dataset, path: Path) -> None:
+    """`table` as JSON lines with every float written exactly (the shortest text that reads back
+    to the same number; `Dataset.to_json` rounds to 10 digits)."""
+    with open(path, "wb") as handle:
+        for batch in table.with_format("arrow").iter(batch_size=4096):
+            handle.writelines(
+                orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE) for row in batch.to_pylist()
+            )
 
 
 def _split_names(data: str | Path) -> list[str]:

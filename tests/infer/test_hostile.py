@@ -358,3 +358,11 @@ def test_undecided_spec_once_decided_converts(tmp_path) -> None:
     result = prefdata.convert(path, spec=spec_file)
     texts = [c[-1]["content"] if isinstance(c, list) else c for c in result.dataset["train"]["chosen"]]
     assert len(texts) == N and all(t.startswith("The answer is") for t in texts)
+
+
+def test_a_signal_column_of_mixed_types_is_named_as_unread(tmp_path):
+    """`winner` holding 1, "1", true and "model_a" is no reading; the refusal says why it was passed over."""
+    path = write(tmp_path, lambda i: {"prompt": Q(i), **ab(i), "winner": [1, "1", True, "model_a"][i % 4]})
+    with pytest.raises(DetectionError) as refused:
+        prefdata.detect(path)
+    assert "`winner` mixes value types (bool, int, str)" in refused.value.what

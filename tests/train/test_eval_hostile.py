@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from datasets import Dataset
 
 from prefdata_train._cli import main
 from prefdata_train._evaluation.eval_sets import read_eval_set
@@ -82,6 +83,23 @@ def test_score_refuses_to_write_into_the_model(model, tmp_path):
     assert config.read_bytes() == before
     _refused(_run("score", model, data, model / "scores.parquet"), "inside the model")
     assert not (model / "scores.parquet").exists()
+
+
+@pytest.mark.parametrize("name", ["other", "other.parquet", "other.jsonl"])
+def test_score_overwrite_replaces_earlier_scores_only(model, tmp_path, name):
+    """A split folder of another dataset (or a data file) named as OUT stays; earlier scores go."""
+    data = _pairs(tmp_path / "pairs.jsonl")
+    other = tmp_path / name
+    table = Dataset.from_dict({"prompt": ["p"], "chosen": ["c"], "rejected": ["r"]})
+    {"other": table.save_to_disk, "other.parquet": table.to_parquet, "other.jsonl": table.to_json}[name](
+        str(other)
+    )
+    before = {p: p.read_bytes() for p in ([other] if other.is_file() else sorted(other.rglob("*")))}
+    _refused(_run("score", model, data, other, "--overwrite"), "not scores")
+    assert {p: p.read_bytes() for p in before} == before
+    shutil.rmtree(other) if other.is_dir() else other.unlink()
+    assert _run("score", model, data, other).exit_code == 0
+    assert _run("score", model, data, other, "--overwrite").exit_code == 0
 
 
 def test_evaluate_plot_and_report_keep_off_the_data(model, tmp_path):

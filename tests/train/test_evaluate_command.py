@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cli_data import BAD, GOOD, QUESTIONS
 from click.testing import CliRunner
-from datasets import Dataset
+from datasets import Dataset, load_from_disk
 
 from prefdata._errors import PrefdataError
 from prefdata_train._cli import main
@@ -74,13 +74,20 @@ def shaped(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("benchmark", ["rewardbench", "rewardbench-2", "rm-bench"])
-def test_score_output_recomputes_the_report(tiny_model_dir, shaped, tmp_path, benchmark):
+@pytest.mark.parametrize("name", ["scores.parquet", "scores.jsonl", "scores"])
+def test_score_output_recomputes_the_report(tiny_model_dir, shaped, tmp_path, benchmark, name):
+    """Every format keeps every bit of each reward: the report recomputed from it is equal."""
     report = evaluate(tiny_model_dir, shaped[benchmark])
     assert report.benchmark == benchmark and report.benchmark_score is not None
-    out = tmp_path / "scores.parquet"  # parquet keeps every bit of a float; JSON lines round to 10 digits
+    out = tmp_path / name
     result = CliRunner().invoke(main, ["score", str(tiny_model_dir), str(shaped[benchmark]), str(out)])
     assert result.exit_code == 0, result.output
-    table = Dataset.from_parquet(str(out))
+    read = {
+        "scores.parquet": Dataset.from_parquet,
+        "scores.jsonl": Dataset.from_json,
+        "scores": load_from_disk,
+    }
+    table = read[name](str(out))
     eval_set = read_eval_set(shaped[benchmark])
     rewards, lengths = eval_set_rewards(eval_set, table)
     again = summarise(eval_set, rewards, lengths)
