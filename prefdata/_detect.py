@@ -12,8 +12,9 @@ from typing import Any
 import orjson
 
 from prefdata._infer import infer_layout
-from prefdata._infer.names import RESPONSE_WORDS, marker_words
+from prefdata._infer.names import RESPONSE_WORDS, SCORE_WORDS, has_word, marker_words, stem_partner
 from prefdata._infer.roles import marker_families
+from prefdata._infer.values import numeric
 from prefdata._transforms.fields import get_path
 from prefdata.records.manifest import DetectionResult, LayoutScore
 from prefdata.records.spec import LayoutSpec, ValueCheck
@@ -93,6 +94,46 @@ def _labels_for_responses(spec: LayoutSpec, columns: Sequence[str], sample: Sequ
     return ""
 
 
+def _unfit_when_scores_unread(
+    scores: Sequence[LayoutScore],
+    specs: Sequence[LayoutSpec],
+    columns: Sequence[str],
+    sample: Sequence[dict[str, Any]],
+) -> None:
+    """When every fitting spec would ignore the scores of both sides, none fits (inference reads them).
+
+    A spec that reads them (`ultrafeedback-binarized`) still wins over TRL's, which stay runners-up.
+    """
+    fitting = [(score, spec) for score, spec in zip(scores, specs, strict=True) if score.score > 0]
+    clashes = [_unread_scores(spec, columns, sample) for _, spec in fitting]
+    if not fitting or not all(clashes):
+        return
+    for (score, _), clash in zip(fitting, clashes, strict=True):
+        score.failed.append(clash)
+        score.score = 0.0
+
+
+def _unread_scores(spec: LayoutSpec, columns: Sequence[str], sample: Sequence[dict[str, Any]]) -> str:
+    """Why a paired spec that reads no scores does not fit a source that scores both sides ('' when it fits).
+
+    `score_chosen`/`score_rejected` (or `chosen-rating`/`rejected-rating`, ...) say which pairs
+    are ties (equal scores) and which are out of order; a layout that ignores them writes a tie
+    as a preference. Such a source is inferred instead, where the scores are read.
+    """
+    pref = spec.preference
+    if pref.encoding != "paired" or pref.scores or spec.responses is None or not spec.responses.columns:
+        return ""
+    present = set(columns)
+    for col in columns:
+        partner = stem_partner(col)
+        if partner is None or partner[0] not in present or not has_word(col, SCORE_WORDS):
+            continue
+        values = [get_path(r, c) for r in sample for c in (col, partner[0])]
+        if numeric(values):
+            return f"`{col}`/`{partner[0]}` score the two responses, and this layout does not read scores"
+    return ""
+
+
 def _names_marker(value: Any, markers: set[str]) -> bool:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return False
@@ -118,7 +159,9 @@ def detect_layout(
 
     Refuses non-preference data and data whose layout is ambiguous (see `prefdata._infer`).
     """
-    scores = sorted((score_spec(s, columns, sample) for s in specs), key=lambda s: -s.score)
+    scores = [score_spec(s, columns, sample) for s in specs]
+    _unfit_when_scores_unread(scores, specs, columns, sample)
+    scores.sort(key=lambda s: -s.score)
     best = scores[0] if scores else None
     if best is None or best.score <= 0:
         inference = infer_layout(columns, sample, scores)

@@ -47,7 +47,7 @@ from prefdata._infer.agreement import agreeing_rows, disagreeing_rows, sample_dr
 from prefdata._infer.ambiguity import AmbiguousLayoutError, ambiguous_readings
 from prefdata._infer.names import norm
 from prefdata._infer.refusals import no_pairs
-from prefdata._infer.roles import find_prompt, find_responses
+from prefdata._infer.roles import drop_restated_prompt, find_prompt, find_responses
 from prefdata._infer.signal import Reading, Skipped, find_signal
 from prefdata._infer.values import profile
 from prefdata._transforms.fields import columns_read
@@ -70,7 +70,7 @@ def infer_layout(
     found = find_responses(profiles)
     if found is None:
         raise no_pairs(columns, profiles, scores)
-    prompt, prompt_decision = find_prompt(profiles, found.used)
+    prompt, prompt_decision = drop_restated_prompt(*find_prompt(profiles, found.used), found, sample)
     used = found.used | {p.column.split(".")[0] for p in prompt}
     signals = find_signal(found, profiles, used)
     readings = signals.readings

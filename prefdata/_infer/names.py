@@ -7,6 +7,7 @@ role, and the sampled values then have to agree (see `values.py`, `signal.py`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -168,6 +169,10 @@ RESPONSE_WORDS = frozenset(
         "resp",
     }
 )
+# words that name one response by its place: a label named with one (`first_better`) is about that response
+ORDINAL_WORDS = frozenset({"first", "second", "third", "left", "right", "former", "latter"})
+# a column named with one of these flags ties (`winner_tie` 0/1): its 0 is not "the first response"
+TIE_NAME_WORDS = frozenset({"tie", "ties", "tied", "draw", "draws"})
 TieKind = Literal["tie", "tie_both_bad"]
 TIE_WORDS: dict[str, TieKind] = {
     "tie": "tie",
@@ -320,3 +325,14 @@ def winner_name_problem(name: str) -> str:
     if other:
         return f"its name's `{other[0]}` may say what kind of choice it is, not that it names the better response"
     return ""
+
+
+def one_response_named(name: str, markers: Sequence[str]) -> str:
+    """The word by which `name` names ONE of the responses (`0` in `is_response_0_better`), or ''.
+
+    Such a column says something about that response (`1`: it is the better one), so its values
+    are not positions: a 0/1 under `is_response_0_better` read as a 0-based position is flipped.
+    A tie word (`winner_tie`) counts too: that column flags ties, and its 0 names no response.
+    """
+    own = {m.lower() for m in markers}
+    return next((t for t in tokens(name) if t in own or t in ORDINAL_WORDS or t in TIE_NAME_WORDS), "")

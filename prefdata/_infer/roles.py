@@ -27,7 +27,8 @@ from prefdata._infer.names import (
     norm,
     stem_partner,
 )
-from prefdata._infer.values import Profile, common_fields
+from prefdata._infer.values import AGREE, Profile, common_fields
+from prefdata._transforms.fields import get_path
 from prefdata.records.inference import Decision
 from prefdata.records.spec import Piece, Responses
 
@@ -287,3 +288,38 @@ def _text_piece(texts: list[str]) -> Piece:
     templates = ["\n\n".join("{" + c + "}" for c in texts)]
     templates += ["{" + c + "}" for c in texts]
     return Piece(column=texts[0], format="template", role="user", template=templates, blank_is_missing=True)
+
+
+def drop_restated_prompt(
+    pieces: list[Piece], decision: Decision, found: Found, sample: Sequence[dict[str, Any]]
+) -> tuple[list[Piece], Decision]:
+    """Leave out a text prompt that the responses' whole dialogues already open with.
+
+    argilla's ultrafeedback-binarized-preferences-cleaned has `prompt` (a string) beside `chosen`/
+    `rejected` message lists that start with that same user turn; read as a prompt it would come
+    twice. The prompt is then what the dialogues share, as in the `ultrafeedback-binarized` layout.
+    """
+    texts = [p for p in pieces if p.format == "text" and p.role == "user"]
+    if len(texts) != 1 or found.responses.format != "messages" or not found.responses.columns:
+        return pieces, decision
+    col, first = texts[0].column, found.responses.columns[0]
+    seen = same = 0
+    for row in sample:
+        prompt, dialogue = get_path(row, col), get_path(row, first)
+        if not isinstance(prompt, str) or not isinstance(dialogue, list) or not dialogue:
+            continue
+        seen += 1
+        opening = next((m for m in dialogue if isinstance(m, dict) and m.get("role") != "system"), {})
+        same += opening.get("role") == "user" and str(opening.get("content", "")).strip() == prompt.strip()
+    if not seen or same < AGREE * seen:
+        return pieces, decision
+    kept = [p for p in pieces if p is not texts[0]]
+    evidence = [
+        *decision.evidence,
+        f"`{col}` repeats the first user turn of `{first}` on {same} of {seen} sampled rows: not read, "
+        "the prompt is what the responses' dialogues share",
+    ]
+    choice = (
+        ", ".join(f"`{p.column}`" for p in kept) or "no prompt column: the responses hold whole dialogues"
+    )
+    return kept, Decision(part="prompt", choice=choice, evidence=evidence)

@@ -21,12 +21,14 @@ from prefdata._infer.names import (
     LABEL_WORDS,
     RESPONSE_WORDS,
     SCORE_WORDS,
+    TIE_NAME_WORDS,
     TIE_WORDS,
     TieKind,
     bad_words,
     has_word,
     marker_words,
     number_direction,
+    one_response_named,
     tokens,
     winner_name_problem,
 )
@@ -129,7 +131,10 @@ def _label_readings(found: Found, free: dict[str, Profile], out: Signals) -> Non
         named = has_word(col, LABEL_WORDS)
         readings = label_readings(col, prof, markers, True) if len(markers) == 2 else []
         problem = winner_name_problem(col)
-        if readings and problem and (bad_words(col) or named or _explicit(readings)):
+        one = one_response_named(col, markers)
+        if readings and one and (named or _explicit(readings)):
+            out.skipped.append(Skipped(col, _about_one_response(one), True))
+        elif readings and problem and (bad_words(col) or named or _explicit(readings)):
             out.skipped.append(Skipped(col, f"its values name the responses, but {problem}", True))
         elif readings and named:
             out.readings += readings
@@ -139,6 +144,15 @@ def _label_readings(found: Found, free: dict[str, Profile], out: Signals) -> Non
             out.skipped.append(
                 Skipped(col, _why_not_label(prof, markers) + _names_values_of(prof, free, markers))
             )
+
+
+def _about_one_response(word: str) -> str:
+    if word in TIE_NAME_WORDS:
+        return f"its name's `{word}` says it flags ties, so its values do not name the winning response"
+    return (
+        f"its values may name a response, but its name names one response (`{word}`): they may say "
+        "whether that response is the better one (1: yes), not which position wins"
+    )
 
 
 def _names_values_of(prof: Profile, free: dict[str, Profile], markers: Sequence[str]) -> str:
@@ -251,9 +265,9 @@ def _numeric_readings(col: str, keys: dict[str, int], markers: Sequence[str]) ->
     values = sorted(int(k) for k in keys)
     n = len(markers)
     base_m = int(markers[0]) if markers[0].isdigit() else None
-    candidates: list[tuple[str, dict[int, int], dict[int, TieKind]]] = []
+    candidates: list[tuple[str, dict[int, int], dict[int, TieKind], bool]] = []
     if base_m is not None and set(values) <= set(range(base_m, base_m + n)):
-        candidates.append((f"a {base_m}-based position", {v: v - base_m for v in values}, {}))
+        candidates.append((f"a {base_m}-based position", {v: v - base_m for v in values}, {}, True))
     else:
         for base in (0, 1):
             mapped = {v: v - base for v in values if 0 <= v - base < n}
@@ -261,15 +275,20 @@ def _numeric_readings(col: str, keys: dict[str, int], markers: Sequence[str]) ->
             if len(left) <= 1 and mapped:
                 tied: dict[int, TieKind] = {left[0]: "tie"} if left else {}
                 says = f"{base}-based position" + (f", {left[0]} is a tie" if left else "")
-                candidates.append((f"a {says}", mapped, tied))
-        if n == 2 and set(values) == {0, 1}:
-            candidates.append(("1 means the first response is preferred, 0 the second", {1: 0, 0: 1}, {}))
+                candidates.append((f"a {says}", mapped, tied, base == base_m))
+        # a sample showing only 0 (or only 1) does not tell an index from SHP's flag either
+        if n == 2 and set(values) <= {0, 1}:
+            flag = {v: 1 - v for v in values}
+            candidates.append(("1 means the first response is preferred, 0 the second", flag, {}, False))
     if not candidates:
         return []
     most = max(len(set(c[1].values())) for c in candidates)
     out = []
-    for says, mapped, ties in candidates:
-        if len(set(mapped.values())) < most:
+    for says, mapped, ties, names_markers in candidates:
+        # a reading in which each value is the marker it equals (`1` is `response_1`) is never
+        # passed over for one covering more positions: with responses `response_0`/`response_1`,
+        # a label {1, 2} read 1-based would make `1` name `response_0`
+        if len(set(mapped.values())) < most and not names_markers:
             continue
         winners = {f: p for v, p in mapped.items() for f in (str(v), f"{v}.0")}
         tie_map = {f: k for v, k in ties.items() for f in (str(v), f"{v}.0")}
