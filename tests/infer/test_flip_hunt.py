@@ -18,20 +18,9 @@ from click.testing import CliRunner
 import prefdata
 from prefdata._cli import main
 from prefdata._infer import AmbiguousLayoutError
+from tests.infer.test_hostile import B, G, Q
 
 N = 40
-
-
-def Q(i: int) -> str:
-    return f"Question number {i}: what is {i} plus {i}?"
-
-
-def G(i: int) -> str:
-    return f"The answer is {2 * i}, since {i}+{i}={2 * i}."
-
-
-def B(i: int) -> str:
-    return f"I think it is {2 * i + 1}, roughly, maybe."
 
 
 def two(i: int, a: str, b: str) -> dict[str, Any]:
