@@ -16,6 +16,7 @@ An `EvalSet` holds, per item, its prompt and its completions, chosen ones first.
 
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -108,6 +109,22 @@ def scalar_columns(rows: list[dict[str, Any]], skip: tuple[str, ...] = LIST_COLU
     }
 
 
+def check_margins(values: list[Any], rows: list[int], where: str) -> None:
+    """A `margin` column (grouped into quantile buckets) holds finite numbers or nulls, nothing else.
+
+    Canonical and converted pairs have this checked by `prefdata convert`; a list-shaped file's
+    column is read as it is, and text, a boolean or NaN in it would break or skew the buckets.
+    """
+    for value, row in zip(values, rows, strict=True):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if value is not None and not (number and math.isfinite(value)):
+            raise PrefdataError(
+                f"column `margin` holds {value!r} in row {row}; a margin is a finite number (or null)",
+                where=where,
+                fix="fix or blank that value, or rename the column if it is not a preference margin",
+            )
+
+
 def _shape(benchmark: str | None, columns: list[str], kind: str, where: str) -> tuple[str, str | None]:
     if benchmark is None:
         return detect_shape(columns, kind, where)
@@ -139,13 +156,16 @@ def _read_raw(path: Any, benchmark: str | None, split: str | None) -> EvalSet:
         eval_set.benchmark = _pairs_benchmark(eval_set, detected, benchmark is not None)
         return eval_set
     items = list_items(rows, shape, where)
+    scalars = scalar_columns([rows[i] for i in items.rows])
+    if "margin" in scalars:
+        check_margins(scalars["margin"], items.rows, where)
     return EvalSet(
         shape=shape,
         benchmark=detected,
         prompts=items.prompts,
         completions=items.completions,
         n_chosen=items.n_chosen,
-        columns=scalar_columns([rows[i] for i in items.rows]),
+        columns=scalars,
         rows=items.rows,
         split=name,
         dropped=dict(sorted(items.dropped.items())),

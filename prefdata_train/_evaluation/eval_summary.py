@@ -53,6 +53,11 @@ def _check_nesting(
                 where=eval_set.where,
                 fix="pass one value per completion, item by item",
             )
+    check_finite_rewards(eval_set, rewards)
+
+
+def check_finite_rewards(eval_set: EvalSet, rewards: Sequence[Sequence[float]]) -> None:
+    """Raise naming the first item with a NaN or infinite reward: no figure or score file may hold one."""
     bad = next((i for i, r in enumerate(rewards) if not np.isfinite(np.asarray(r, dtype=float)).all()), None)
     if bad is not None:
         raise PrefdataError(

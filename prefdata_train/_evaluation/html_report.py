@@ -25,6 +25,10 @@ from prefdata_train._evaluation.report_model import (
 )
 
 INDEX_FILE = "index.html"
+# How every page begins: an existing index.html that does not is someone else's, never replaced.
+PAGE_HEAD = (
+    "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Reward model evaluation</title>"
+)
 DPI = 100  # of the embedded plots; tests pass less to stay fast
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}"
@@ -334,11 +338,7 @@ def render_html_report(
         _rewards(report, dpi),
         _dropped(report),
     ]
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        "<title>Reward model evaluation</title>"
-        f"<style>{_STYLE}</style></head><body>{''.join(p for p in body if p)}</body></html>"
-    )
+    return PAGE_HEAD + f"<style>{_STYLE}</style></head><body>{''.join(p for p in body if p)}</body></html>"
 
 
 def _report_folder(out_dir: str | Path) -> Path:
@@ -353,6 +353,25 @@ def _report_folder(out_dir: str | Path) -> Path:
             f"{out / INDEX_FILE} is a folder", fix="remove it or choose another --report folder"
         )
     return out
+
+
+def check_report_page(out_dir: str | Path) -> None:
+    """Refuse a report folder whose `index.html` is not an earlier report (`evaluate --report` replaces only that)."""
+    page = _report_folder(out_dir) / INDEX_FILE
+    if page.exists() and not _is_report(page):
+        raise OutputError(
+            f"{page} exists and is not a page written by `prefdata-train evaluate`; "
+            "only an earlier report is replaced",
+            fix="choose another --report folder, or remove that file yourself if it may go",
+        )
+
+
+def _is_report(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(PAGE_HEAD)) == PAGE_HEAD.encode("utf-8")
+    except OSError:
+        return False
 
 
 def _write_page(path: Path, text: str) -> Path:

@@ -122,6 +122,17 @@ def _section_value(parts: list[tuple[str, np.ndarray]], picks: list[np.ndarray])
     return mean_of_means([hits for _, hits in parts], picks, weights)
 
 
+def _outside_sections(subsets: Sequence[Any]) -> str:
+    """The pairs whose subset no section holds, as 'N pair(s) of subsets a, b'; '' when none."""
+    keys = [group_key(s) for s in subsets]
+    outside = sorted({key for key in keys if key not in EXAMPLE_COUNTS})
+    if not outside:
+        return ""
+    n = sum(key not in EXAMPLE_COUNTS for key in keys)
+    shown = ", ".join(outside[:5]) + (f" and {len(outside) - 5} more" if len(outside) > 5 else "")
+    return f"{n} pair(s) of subset(s) {shown}"
+
+
 def section_scores(correct: np.ndarray, subsets: Sequence[Any]) -> dict[str, SectionScore]:
     """Each section with at least one subset present: its weighted accuracy and a bootstrap interval."""
     return {section: _section_score(parts) for section, parts in _strata(correct, subsets).items()}
@@ -159,6 +170,9 @@ def overall_score(correct: np.ndarray, subsets: Sequence[Any]) -> BenchmarkScore
     formula = f"mean of the section scores ({', '.join(strata)})"
     if missing:
         formula += f"; no subset of {', '.join(missing)} in the data, left out"
+    outside = _outside_sections(subsets)
+    if outside:
+        formula += f"; {outside} in no section, so not in the score (listed in the subsets)"
     return BenchmarkScore(
         benchmark=BENCHMARK,
         score=float(statistic(whole(sizes))),

@@ -87,6 +87,7 @@ def score_eval_set(
                 tokenizer,
                 max_length,
             )
+            check_positions(groups, items, eval_set, _max_positions(model))
             rewards = score_groups(
                 model, groups, pad_id=pad_id, batch_size=batch_size, on_progress=bar.update
             )
@@ -94,6 +95,42 @@ def score_eval_set(
 
         scored = score_sharded(range(len(eval_set)), score_items)
     return [r for r, _ in scored], [n for _, n in scored]
+
+
+def _max_positions(model: Any) -> int | None:
+    """The most positions the model was built for (`max_position_embeddings`, `n_positions` on GPT-2), if known."""
+    limit = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    return limit if isinstance(limit, int) and limit > 0 else None
+
+
+def check_positions(
+    groups: Sequence[Sequence[Sequence[int]]], items: Sequence[int], eval_set: EvalSet, limit: int | None
+) -> None:
+    """Refuse sequences longer than the model's positions, before any is scored.
+
+    Past its positions a model with learned position embeddings fails with an index error and a
+    rotary one scores text it never saw at that length: either way the reward means nothing, and
+    nothing would say so. `--max-length` truncates them instead (`tokenize_completions`'s rule).
+    """
+    if limit is None:
+        return
+    long = [
+        (item, len(ids))
+        for item, group in zip(items, groups, strict=True)
+        for ids in group
+        if len(ids) > limit
+    ]
+    if not long:
+        return
+    item, length = max(long, key=lambda pair: pair[1])
+    raise PrefdataError(
+        f"{len(long)} sequence(s) of {len({i for i, _ in long})} item(s) are longer than the model's "
+        f"{limit} positions (max_position_embeddings); the longest, {length} tokens, is in row "
+        f"{eval_set.rows[item]}",
+        where=eval_set.where,
+        fix=f"pass --max-length {limit} (or less) to truncate them: the end of the prompt and the start "
+        "of each completion are kept",
+    )
 
 
 def _text_length(value: Any) -> int:
@@ -126,15 +163,41 @@ def _check_paths(
     check_data_is_not_model(data, model_path)
     if plot:
         check_apart(plot, "plot", {"data": data})
+        check_plot_path(Path(plot))
     if report_dir is None:
         return
     from prefdata._errors import OutputError
-    from prefdata_train._evaluation.html_report import INDEX_FILE
+    from prefdata_train._evaluation.html_report import INDEX_FILE, check_report_page
 
     path = Path(report_dir)
     if path.exists() and not path.is_dir():
         raise OutputError("the report folder is a file", where=str(path), fix="pass a folder for --report")
     check_apart(path / INDEX_FILE, "report page", {"data": data, "model": model_path})
+    check_report_page(path)
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def check_plot_path(plot: Path) -> None:
+    """The plot replaces only an earlier PNG: any other file (a typo'd path, a report) is kept."""
+    from prefdata._errors import OutputError
+
+    if plot.is_dir():
+        raise OutputError("the plot path is a folder", where=str(plot), fix="pass a file path ending in .png")
+    if not plot.exists():
+        return
+    try:
+        with plot.open("rb") as handle:
+            is_png = handle.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE
+    except OSError:
+        is_png = False
+    if not is_png:
+        raise OutputError(
+            "the plot path exists and is not a PNG image; only an earlier plot is replaced",
+            where=str(plot),
+            fix="choose another --plot path (or --no-plot), or remove that file yourself if it may go",
+        )
 
 
 def evaluate(

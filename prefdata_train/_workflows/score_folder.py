@@ -7,7 +7,8 @@ pair, or a prompt with lists of completions):
 | -------------------------------------- | --------------------------------------------------------- |
 | `split`                                | the input split                                           |
 | `row`                                  | row of the item in that split (in the raw file: its row)  |
-| scalar columns of the input            | `source_row`, `subset`, `domain`, `source`, ... as given  |
+| scalar columns of the input            | `source_row`, `subset`, `domain`, `source`, ... as given; |
+|                                        | one named like a column here as `input_<name>`            |
 | `chosen_reward`, `rejected_reward`     | pairs: reward of prompt + chosen, prompt + rejected       |
 | `chosen_tokens`, `rejected_tokens`     | pairs: tokens of each completion after the shared prompt  |
 | `chosen_rewards`, `rejected_rewards`   | lists: one reward per completion, in the input's order    |
@@ -37,6 +38,7 @@ from prefdata._canonical_folder import INFO_FILE, STATE_FILE
 from prefdata._errors import OutputError
 from prefdata_train._data.canonical_reader import load_canonical
 from prefdata_train._evaluation.eval_sets import EvalSet, read_eval_set
+from prefdata_train._evaluation.eval_summary import check_finite_rewards
 from prefdata_train._modeling.sharding import is_main_process, on_main_process
 from prefdata_train._workflows.evaluation import score_eval_set
 from prefdata_train._workflows.normalization import read_normalization
@@ -77,7 +79,7 @@ def rewards_table(
     n = len(eval_set)
     columns: dict[str, list] = {"split": [eval_set.split] * n, "row": list(eval_set.rows)}
     for name, values in eval_set.columns.items():
-        columns.setdefault(name, list(values))
+        columns[_input_name(name, set(eval_set.columns))] = list(values)
     if eval_set.shape in PAIR_SHAPES:
         columns["chosen_reward"] = [float(r[0]) for r in rewards]
         columns["rejected_reward"] = [float(r[1]) for r in rewards]
@@ -90,6 +92,24 @@ def rewards_table(
         columns["chosen_tokens"] = [[int(x) for x in n[:k]] for n, k in zip(lengths, cut, strict=True)]
         columns["rejected_tokens"] = [[int(x) for x in n[k:]] for n, k in zip(lengths, cut, strict=True)]
     return Dataset.from_dict(columns)
+
+
+# The output's own columns; an input column of one of these names is kept as `input_<name>`.
+OWN_COLUMNS = frozenset(
+    {"split", "row"}
+    | {f"{side}_{what}" for side in ("chosen", "rejected") for what in ("reward", "rewards", "tokens")}
+)
+
+
+def _input_name(name: str, inputs: set[str]) -> str:
+    """`name`, or `input_<name>` (prefixed again while an input or output column has it) when the
+    output has a column of that name: no input column is lost or overwritten."""
+    if name not in OWN_COLUMNS:
+        return name
+    name = f"input_{name}"
+    while name in OWN_COLUMNS or name in inputs:
+        name = f"input_{name}"
+    return name
 
 
 def eval_set_rewards(eval_set: EvalSet, table: Dataset) -> tuple[list[list[float]], list[list[int]]]:
@@ -261,6 +281,8 @@ def score_folder(
             progress=progress,
             desc=f"Scoring {eval_set.split}",
         )
+        # NaN would be written as null (JSON) or NaN (Arrow): a score file that looks complete
+        check_finite_rewards(eval_set, rewards)
         if scale is not None:
             rewards = [scale.apply(r) for r in rewards]
         tables.append(rewards_table(eval_set, rewards, lengths))
