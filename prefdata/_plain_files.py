@@ -187,7 +187,12 @@ def _line_of_second(text: str, start: int, key: str) -> int:
 
 
 def write_text_atomic(path: Path, text: str, what: str) -> Path:
-    """Replace `path` with `text` through a temporary file in the same folder (the `what` names it in
+    """`write_bytes_atomic` of `text` in UTF-8."""
+    return write_bytes_atomic(path, text.encode("utf-8"), what)
+
+
+def write_bytes_atomic(path: Path, data: bytes, what: str) -> Path:
+    """Replace `path` with `data` through a temporary file in the same folder (the `what` names it in
     errors): readers see the old file or the new one, never half of one, and a failed write leaves
     no temporary file."""
     try:
@@ -195,8 +200,8 @@ def write_text_atomic(path: Path, text: str, what: str) -> Path:
     except OSError as error:
         raise OutputError(f"cannot write the {what}: {error.strerror}", where=str(path)) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the file from other readers
         os.replace(tmp, path)
     except BaseException as error:

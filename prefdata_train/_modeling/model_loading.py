@@ -74,16 +74,28 @@ def _has_pickled_weights(path: str) -> bool:
     return folder.is_dir() and any(folder.glob("pytorch_model*.bin"))
 
 
-def check_num_labels(model: Any) -> None:
-    """Refuse a model whose head gives more than one number per sequence."""
+def check_num_labels(model: Any, trained: bool = False) -> None:
+    """Refuse a model whose head gives more than one number per sequence.
+
+    `trained`: the model is to be scored with, so its head is the reward: reloading it with one
+    label would replace the trained head with a random one, and which of several outputs means
+    "better" would be a guess."""
     num_labels = getattr(model.config, "num_labels", None)
-    if num_labels != 1:
+    if num_labels == 1:
+        return
+    if trained:
         raise PrefdataError(
-            f"the model's classification head has num_labels={num_labels}; a reward model needs num_labels=1",
+            f"the model's classification head has num_labels={num_labels}: a classifier, not a reward model "
+            "(one number per sequence); which output would be the reward is not guessed",
             where=type(model).__name__,
-            fix="load it with AutoModelForSequenceClassification.from_pretrained(path, num_labels=1), "
-            "or pass the path as a string and the trainer will do it",
+            fix="score with a reward model (trained with num_labels=1, e.g. by `prefdata-train fit`)",
         )
+    raise PrefdataError(
+        f"the model's classification head has num_labels={num_labels}; a reward model needs num_labels=1",
+        where=type(model).__name__,
+        fix="load it with AutoModelForSequenceClassification.from_pretrained(path, num_labels=1), "
+        "or pass the path as a string and the trainer will do it",
+    )
 
 
 def load_tokenizer(model: Any, processing_class: Any, args: Any) -> Any:
@@ -262,7 +274,7 @@ def load_reward_model(
             where=str(path),
             fix="use --attn-implementation sdpa (or eager), or install what it needs",
         ) from None
-    check_num_labels(model)
+    check_num_labels(model, trained=True)
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token

@@ -6,6 +6,7 @@ machine without a display and never changes the user's global matplotlib backend
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from typing import Any
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from prefdata._plain_files import write_bytes_atomic
 
 # (log key, axis title); train and eval values share an axis.
 TRAINING_PANELS = (("loss", "loss"), ("accuracy", "pairwise accuracy"))
@@ -28,11 +31,13 @@ def _series(log_history: Sequence[dict[str, Any]], key: str) -> tuple[list[float
 
 
 def _save(fig: Figure, path: str | Path) -> Path:
+    """Render `fig` and replace `path` with it whole (a run stopped mid-write leaves the old plot)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(fig)
-    fig.savefig(path, format="png", dpi=100)
-    return path
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=100)
+    return write_bytes_atomic(path, png.getvalue(), "plot")
 
 
 def plot_training(log_history: Sequence[dict[str, Any]], path: str | Path) -> Path:

@@ -22,6 +22,7 @@ lines, floats exact), `.parquet`, otherwise a `save_to_disk` folder.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -36,6 +37,7 @@ from pydantic import BaseModel, Field
 
 from prefdata._canonical_folder import INFO_FILE, STATE_FILE
 from prefdata._errors import OutputError
+from prefdata._pids import pid_alive
 from prefdata_train._data.canonical_reader import load_canonical
 from prefdata_train._evaluation.eval_sets import EvalSet, read_eval_set
 from prefdata_train._evaluation.eval_summary import check_finite_rewards
@@ -191,7 +193,8 @@ def write_rewards(table: Dataset, out: Path, overwrite: bool = False) -> str:
     check_output(out, overwrite)
     fmt = output_format(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    _remove_dead_partials(out)
+    staging = out.with_name(f".{out.name}{PARTIAL}{os.getpid()}")
     try:
         if fmt == "jsonl":
             _write_jsonl(table, staging)
@@ -208,6 +211,20 @@ def write_rewards(table: Dataset, out: Path, overwrite: bool = False) -> str:
         elif staging.exists():
             staging.unlink()
     return fmt
+
+
+PARTIAL = ".partial-"  # `.OUT.partial-PID`: an output being written by process PID
+
+
+def _remove_dead_partials(out: Path) -> None:
+    """Remove what runs killed while writing `out` left (their process is gone); a live run's stays."""
+    for path in out.parent.glob(f".{glob.escape(out.name)}{PARTIAL}*"):
+        pid = path.name.rpartition(PARTIAL)[2]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def _write_jsonl(table: Dataset, path: Path) -> None:

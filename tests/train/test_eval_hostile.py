@@ -9,7 +9,9 @@ model loads; the Ties composite shows in the text report.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -212,3 +214,20 @@ def test_the_ties_composite_is_in_the_text_report(model, tmp_path):
     result = _run("evaluate", model, _jsonl(tmp_path / "ties.jsonl", rows), "--no-plot")
     assert result.exit_code == 0, result.output
     assert any(line.startswith("Ties ") and line.split()[1] == "3" for line in result.output.splitlines())
+
+
+def test_score_removes_what_a_killed_run_left_and_keeps_a_live_runs(model, tmp_path):
+    data = _pairs(tmp_path / "pairs.jsonl")
+    dead_pid = _exited_pid()
+    left = tmp_path / f".scores.jsonl.partial-{dead_pid}"
+    left.write_text("half", encoding="utf-8")
+    live = tmp_path / f".scores.jsonl.partial-{os.getppid()}"
+    live.write_text("being written", encoding="utf-8")
+    assert _run("score", model, data, tmp_path / "scores.jsonl").exit_code == 0
+    assert not left.exists() and live.read_text(encoding="utf-8") == "being written"
+
+
+def _exited_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid

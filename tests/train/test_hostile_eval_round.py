@@ -190,3 +190,22 @@ def test_score_keeps_input_columns_named_like_its_own(model, tmp_path):
     # `row` cannot become `input_row`: that name is an input column of its own
     assert first["input_row"] == "x" and first["input_input_row"] == 7
     assert first["chosen_reward"] != 9.5
+
+
+# ---- a classifier is not a reward model ----
+
+
+@pytest.mark.parametrize("command", ["evaluate", "score"])
+def test_a_two_label_classifier_is_refused_without_advice_to_drop_its_head(tiny_model_dir, tmp_path, command):
+    from transformers import AutoModelForSequenceClassification
+
+    classifier = tmp_path / "classifier"
+    shutil.copytree(tiny_model_dir, classifier)
+    AutoModelForSequenceClassification.from_pretrained(
+        tiny_model_dir, num_labels=2, ignore_mismatched_sizes=True
+    ).save_pretrained(classifier)
+    data = _pairs(tmp_path / "pairs.jsonl")
+    args = [command, classifier, data] + ([tmp_path / "scores.jsonl"] if command == "score" else [])
+    result = _run(*args)
+    _refused(result, "num_labels=2", "a classifier, not a reward model", "not guessed")
+    assert "from_pretrained(path, num_labels=1)" not in result.output
