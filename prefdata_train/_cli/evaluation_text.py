@@ -39,6 +39,8 @@ def print_report(report: EvaluationReport) -> None:
         click.echo(f"items      {report.n_items}  (pairs {report.n_pairs}: every chosen with every rejected)")
     if report.dropped:
         click.echo("dropped    " + ", ".join(f"{n} {reason}" for reason, n in report.dropped.items()))
+    if report.truncated:
+        click.echo(f"truncated  {report.truncated} items cut to --max-length {report.max_length} tokens")
     if report.benchmark_score:
         score = report.benchmark_score
         click.echo(f"score      {score.score:.4f}{_ci(score.score_ci)}  {score.benchmark}: {score.formula}")

@@ -174,6 +174,8 @@ def score_cmd(
     for name, reasons in result.dropped.items():  # rows missing from OUT, never silently
         dropped = ", ".join(f"{n} {reason}" for reason, n in reasons.items())
         click.echo(f"not scored ({name}): {dropped}")
+    for name, n in result.truncated.items():  # scored on the kept tokens: said, never silent
+        click.echo(f"truncated ({name}): {n} rows cut to --max-length tokens")
 
 
 @click.command("tiny-model")

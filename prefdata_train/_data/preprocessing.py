@@ -95,7 +95,11 @@ def tokenize_pairs(
 
 
 def tokenize_completions(
-    prompts: list[Any], completions: list[list[Any]], tokenizer: Any, max_length: int | None = None
+    prompts: list[Any],
+    completions: list[list[Any]],
+    tokenizer: Any,
+    max_length: int | None = None,
+    truncated: list[int] | None = None,
 ) -> list[list[list[int]]]:
     """Token ids of `prompts[i]` followed by each of `completions[i]`, as one side of a pair is tokenised.
 
@@ -103,7 +107,8 @@ def tokenize_completions(
     text or conversation); a completion is text or a list of messages. Same chat template, EOS
     and truncation as `tokenize_pairs`: with `max_length`, the sequences of a group are cut
     together, keeping the end of their shared prompt and the start of each completion (for two
-    completions exactly `truncate_pair`); no sequence is dropped.
+    completions exactly `truncate_pair`); no sequence is dropped. `truncated`, when given, receives
+    the number of each group that was cut.
     """
     if len(prompts) != len(completions):
         raise PrefdataError(
@@ -114,8 +119,10 @@ def tokenize_completions(
     groups = []
     for number, (prompt, group) in enumerate(zip(prompts, completions, strict=True)):
         ids, prompt_ids = _group_ids(prompt, group, tokenizer, eos_token, number)
-        if max_length is not None:
+        if max_length is not None and any(len(seq) > max_length for seq in ids):
             ids = _truncate_group(ids, max_length, prompt_ids)
+            if truncated is not None:
+                truncated.append(number)
         groups.append(ids)
     return groups
 

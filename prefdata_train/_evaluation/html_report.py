@@ -300,8 +300,14 @@ def _reward_series(report: EvaluationReport) -> tuple[list[float], list[float], 
 
 
 def _dropped(report: EvaluationReport) -> str:
+    cut = (
+        f"<p>{report.truncated} items were cut to {report.max_length} tokens (--max-length) and "
+        "evaluated on the tokens kept.</p>"
+        if report.truncated
+        else ""
+    )
     if not report.dropped:
-        return ""
+        return _section("Rows cut", "truncated", cut) if cut else ""
     rows = [[_e(reason), str(n)] for reason, n in report.dropped.items()]
     total = sum(report.dropped.values())
     return _section(
@@ -309,6 +315,7 @@ def _dropped(report: EvaluationReport) -> str:
         "dropped",
         f"<p>{total} rows of the data were not evaluated:</p>",
         _table(["reason", "rows"], rows, "dropped"),
+        cut,
     )
 
 

@@ -175,6 +175,10 @@ class EvaluationReport(BaseModel):
         default_factory=dict, description="`chosen`, `rejected` and `all` completions."
     )
     dropped: dict[str, int] = Field(default_factory=dict, description="Rows not evaluated, per reason.")
+    truncated: int = Field(
+        default=0, description="Items whose sequences `max_length` cut (evaluated on the kept tokens)."
+    )
+    max_length: int | None = Field(default=None, description="The token limit sequences were cut to, if any.")
     report: str | None = Field(default=None, description="Where the HTML report was written.")
     rewards: list[list[float]] = Field(default_factory=list, exclude=True, repr=False)
     lengths: list[list[int]] = Field(default_factory=list, exclude=True, repr=False)

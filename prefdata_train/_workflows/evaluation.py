@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from tqdm import tqdm
@@ -51,6 +51,14 @@ def completion_lengths(group: Sequence[Sequence[int]]) -> list[int]:
     return [len(ids) - shared for ids in group]
 
 
+class Scored(NamedTuple):
+    """What scoring an evaluation set gives, nested as its items."""
+
+    rewards: list[list[float]]  # one reward per completion
+    lengths: list[list[int]]  # completion tokens (after the shared prompt) per completion
+    truncated: list[int]  # rows of the items whose sequences `max_length` cut
+
+
 def score_eval_set(
     model: Any,
     tokenizer: Any,
@@ -60,8 +68,9 @@ def score_eval_set(
     max_length: int | None = None,
     progress: bool = False,
     desc: str = "Scoring",
-) -> tuple[list[list[float]], list[list[int]]]:
-    """One reward and one length (completion tokens) per completion of every item, nested as the items.
+) -> Scored:
+    """One reward and one length (completion tokens) per completion of every item, and the rows of
+    the items `max_length` cut.
 
     Each process of an `accelerate launch` tokenises and scores its contiguous shard of items;
     every process gets all results, in item order.
@@ -80,21 +89,31 @@ def score_eval_set(
         disable=not (progress and is_main_process()),
     ) as bar:
 
-        def score_items(items: Sequence[int]) -> list[tuple[list[float], list[int]]]:
+        def score_items(items: Sequence[int]) -> list[tuple[list[float], list[int], bool]]:
+            cut: list[int] = []
             groups = tokenize_completions(
                 [eval_set.prompts[i] for i in items],
                 [eval_set.completions[i] for i in items],
                 tokenizer,
                 max_length,
+                truncated=cut,
             )
             check_positions(groups, items, eval_set, _max_positions(model))
             rewards = score_groups(
                 model, groups, pad_id=pad_id, batch_size=batch_size, on_progress=bar.update
             )
-            return [(r, completion_lengths(g)) for r, g in zip(rewards, groups, strict=True)]
+            was_cut = set(cut)
+            return [
+                (r, completion_lengths(g), n in was_cut)
+                for n, (r, g) in enumerate(zip(rewards, groups, strict=True))
+            ]
 
         scored = score_sharded(range(len(eval_set)), score_items)
-    return [r for r, _ in scored], [n for _, n in scored]
+    return Scored(
+        [r for r, _, _ in scored],
+        [n for _, n, _ in scored],
+        [eval_set.rows[i] for i, (_, _, cut) in enumerate(scored) if cut],
+    )
 
 
 def _max_positions(model: Any) -> int | None:
@@ -233,7 +252,7 @@ def evaluate(
         check_by(eval_set, by)
     model, tokenizer = load_reward_model(model_path, attn_implementation=attn_implementation)
     model = place_model(model)
-    rewards, lengths = score_eval_set(
+    scored = score_eval_set(
         model,
         tokenizer,
         eval_set,
@@ -242,8 +261,10 @@ def evaluate(
         progress=progress,
         desc="Evaluating",
     )
-    report = summarise(eval_set, rewards, lengths, by=by)
+    report = summarise(eval_set, scored.rewards, scored.lengths, by=by)
     report.model = str(model_path)
+    report.truncated = len(scored.truncated)
+    report.max_length = max_length
     on_main_process(lambda: _write_figures(report, model_path, plot, report_dir))
     return report
 

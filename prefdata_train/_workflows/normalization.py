@@ -142,7 +142,7 @@ def normalize(
     check_data_is_not_model(data, model_path)
     eval_set = read_eval_set(data, benchmark=benchmark, split=split)
     model, tokenizer = load_reward_model(model_path, attn_implementation=attn_implementation)
-    rewards, _ = score_eval_set(
+    rewards, _, _ = score_eval_set(
         place_model(model),
         tokenizer,
         eval_set,

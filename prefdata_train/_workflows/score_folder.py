@@ -60,6 +60,10 @@ class ScoreResult(BaseModel):
         default_factory=dict,
         description="Per split, input rows not scored (so not in the output), per reason.",
     )
+    truncated: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per split, rows whose sequences --max-length cut (scored truncated, still in the output).",
+    )
 
 
 def output_format(out: Path) -> str:
@@ -288,8 +292,9 @@ def score_folder(
     model = place_model(model)
     progress = progress and is_main_process()
     tables = []
+    truncated: dict[str, int] = {}
     for eval_set in eval_sets:
-        rewards, lengths = score_eval_set(
+        rewards, lengths, cut = score_eval_set(
             model,
             tokenizer,
             eval_set,
@@ -298,6 +303,8 @@ def score_folder(
             progress=progress,
             desc=f"Scoring {eval_set.split}",
         )
+        if cut:
+            truncated[eval_set.split or ""] = len(cut)
         # NaN would be written as null (JSON) or NaN (Arrow): a score file that looks complete
         check_finite_rewards(eval_set, rewards)
         if scale is not None:
@@ -314,4 +321,5 @@ def score_folder(
         rows={s.split or "": len(s) for s in eval_sets},
         unit=unit,
         dropped={s.split or "": dict(s.dropped) for s in eval_sets if s.dropped},
+        truncated=truncated,
     )

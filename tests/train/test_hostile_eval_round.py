@@ -80,6 +80,24 @@ def test_sequences_past_the_models_positions_are_refused_with_the_fix(model, tmp
     result = _run("score", model, data, out, "--max-length", 32)
     assert result.exit_code == 0, result.output
     assert len(out.read_text(encoding="utf-8").splitlines()) == 3
+    assert "truncated (train): 1 rows cut to --max-length tokens" in result.output
+
+
+def test_items_cut_by_max_length_are_counted_in_the_report(model, tmp_path):
+    """Truncation is the user's choice, but never silent: the report counts the items cut."""
+    rows = [{"prompt": f"Q{i}?", "chosen": GOOD[i % 3], "rejected": BAD[i % 3]} for i in range(4)]
+    rows[1]["chosen"] = "word " * 200
+    rows[3]["prompt"] = "long question " * 100
+    data = _jsonl(tmp_path / "long.jsonl", rows)
+    result = _run("evaluate", model, data, "--no-plot", "--max-length", 48, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["truncated"], report["max_length"], report["n_pairs"]) == (2, 48, 4)
+    text = _run("evaluate", model, data, "--no-plot", "--max-length", 48, "--report", tmp_path / "page")
+    assert "truncated  2 items cut to --max-length 48 tokens" in text.output
+    assert "2 items were cut to 48 tokens" in (tmp_path / "page" / "index.html").read_text(encoding="utf-8")
+    whole = json.loads(_run("evaluate", model, data, "--no-plot", "--json").stdout)
+    assert whole["truncated"] == 0 and whole["max_length"] is None
 
 
 # ---- NaN rewards ----
