@@ -34,6 +34,13 @@ def no_pairs(
 
 
 def _kind(columns: Sequence[str], profiles: dict[str, Profile], responses_found: bool) -> tuple[str, str]:
+    mixed_forms = [c for c, p in profiles.items() if p.kind == "mixed" and _text_and_lists(p.values)]
+    if mixed_forms:
+        return (
+            f"{', '.join(f'`{c}`' for c in mixed_forms)} mix text and message lists across rows, and a "
+            "layout reads one form per column",
+            "write each column's values in one form (all text, or all message lists), then convert again",
+        )
     names = {norm(c): c for c in columns}
     conversations = [c for c, p in profiles.items() if p.kind in ("messages", "sharegpt", "json_messages")]
     singles = [c for n, c in names.items() if n in SINGLE_RESPONSE]
@@ -127,3 +134,8 @@ def _near(scores: Sequence[LayoutScore]) -> LayoutScore | None:
     """A built-in layout one failed test away from matching (only then is it worth naming)."""
     close = [s for s in scores if len(s.failed) == 1 and len(s.matched) >= 2]
     return max(close, key=lambda s: len(s.matched), default=None)
+
+
+def _text_and_lists(values: Sequence[object]) -> bool:
+    """Some sampled values are text and some are lists (of messages)."""
+    return any(isinstance(v, str) for v in values) and any(isinstance(v, list) for v in values)

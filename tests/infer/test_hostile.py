@@ -366,3 +366,19 @@ def test_a_signal_column_of_mixed_types_is_named_as_unread(tmp_path):
     with pytest.raises(DetectionError) as refused:
         prefdata.detect(path)
     assert "`winner` mixes value types (bool, int, str)" in refused.value.what
+
+
+def test_columns_mixing_text_and_message_lists_are_named_not_called_sft(tmp_path):
+    def row(i: int) -> dict[str, Any]:
+        if i % 2:
+            return {"prompt": Q(i), "chosen": G(i), "rejected": B(i)}
+        return {
+            "prompt": [{"role": "user", "content": Q(i)}],
+            "chosen": [{"role": "assistant", "content": G(i)}],
+            "rejected": [{"role": "assistant", "content": B(i)}],
+        }
+
+    with pytest.raises(DetectionError) as refused:
+        prefdata.detect(write(tmp_path, row))
+    assert "`chosen`, `rejected` mix text and message lists across rows" in refused.value.what
+    assert "SFT" not in refused.value.what and "one form" in refused.value.fix
