@@ -7,6 +7,8 @@ from typing import Any
 import click
 
 from prefdata._cli.error_exits import user_errors
+from prefdata._cli.paths import output_path, source_path
+from prefdata._cli.streams import echo_result
 from prefdata._cli.summary import convert_summary
 from prefdata._option_fields import model_options, pick
 from prefdata.records.manifest import Manifest
@@ -25,10 +27,13 @@ def source_options(func: Any) -> Any:
 
 
 @click.command("convert")
-@click.argument("source")
-@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.argument("source", callback=source_path)
+@click.argument("out_dir", type=click.Path(file_okay=False), callback=output_path)
 @click.option(
-    "--spec", default=None, help="Layout spec file (YAML/JSON) or built-in layout name; default: detect."
+    "--spec",
+    default=None,
+    callback=source_path,
+    help="Layout spec file (YAML/JSON) or built-in layout name; default: detect.",
 )
 @source_options
 @model_options(ConvertOptions)
@@ -61,7 +66,7 @@ def convert_cmd(
             **engine_settings(),  # PREFDATA_WORKERS, PREFDATA_BATCH
         )
     if as_json:
-        click.echo(result.manifest.model_dump_json(indent=2))
+        echo_result(result.manifest.model_dump_json(indent=2), written=out_dir)
     else:
         assert isinstance(result.manifest, Manifest)  # a mixture's manifest comes from `prefdata mix` only
-        click.echo(convert_summary(result.manifest, out_dir))
+        echo_result(convert_summary(result.manifest, out_dir), written=out_dir)

@@ -8,12 +8,13 @@ import click
 
 from prefdata._cli.convert_command import source_options
 from prefdata._cli.error_exits import user_errors
+from prefdata._cli.paths import source_path
 from prefdata._cli.summary import detect_summary
 from prefdata.records.manifest import DetectionResult
 
 
 @click.command("detect")
-@click.argument("source")
+@click.argument("source", callback=source_path)
 @source_options
 @click.option("--json", "as_json", is_flag=True, help="Print the detection result as JSON.")
 @click.option(

@@ -29,7 +29,10 @@ class Terminated(KeyboardInterrupt):
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Print a `PrefdataError` (or an OS error on a path) as `error: ...` and exit with status 2;
-    print each `PrefdataWarning` raised meanwhile as `warning: ...`."""
+    print each `PrefdataWarning` raised meanwhile as `warning: ...`.
+
+    An OS error is a user's when it names a path (`filename`): a name too long for the file system,
+    a link loop, a read-only file system are the path's problem, not a bug, whatever their errno."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PrefdataWarning)
         try:
@@ -37,11 +40,21 @@ def user_errors() -> Iterator[None]:
         except PrefdataError as exc:
             click.echo(f"error: {exc.message}", err=True)
             raise SystemExit(EXIT_USAGE) from None
-        except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+        except OSError as exc:
+            if not is_path_error(exc):
+                raise
             click.echo(f"error: {exc}", err=True)
             raise SystemExit(EXIT_USAGE) from None
         finally:
             _show(caught)
+
+
+def is_path_error(exc: BaseException) -> bool:
+    """An OS error about a path the user gave (or one derived from it), not about the program."""
+    return isinstance(exc, _PATH_ERRORS) or (isinstance(exc, OSError) and exc.filename is not None)
+
+
+_PATH_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
 
 
 def _show(caught: list[warnings.WarningMessage]) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import click
 
 from prefdata._cli.error_exits import user_errors
+from prefdata._cli.paths import home_path, output_path
+from prefdata._cli.streams import echo_result
 from prefdata.records.mix import MixManifest
 
 
 @click.command("mix")
-@click.argument("recipe", type=click.Path(dir_okay=False))
-@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.argument("recipe", type=click.Path(dir_okay=False), callback=home_path)
+@click.argument("out_dir", type=click.Path(file_okay=False), callback=output_path)
 @click.option("--overwrite", is_flag=True, help="Replace OUT_DIR if an earlier prefdata run wrote it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON instead of the summary.")
 def mix_cmd(recipe: str, out_dir: str, overwrite: bool, as_json: bool) -> None:
@@ -22,9 +24,9 @@ def mix_cmd(recipe: str, out_dir: str, overwrite: bool, as_json: bool) -> None:
     with user_errors():
         result = mix(recipe, out_dir, overwrite=overwrite, **engine_settings())
     if as_json:
-        click.echo(result.manifest.model_dump_json(indent=2))
+        echo_result(result.manifest.model_dump_json(indent=2), written=out_dir)
     else:
-        click.echo(mix_summary(result.manifest, out_dir))
+        echo_result(mix_summary(result.manifest, out_dir), written=out_dir)
 
 
 def mix_summary(manifest: MixManifest, out_dir: str | None) -> str:

@@ -19,14 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from prefdata._cli.error_exits import EXIT_USAGE, user_errors
+from prefdata._cli.error_exits import EXIT_USAGE, is_path_error, user_errors
+from prefdata._cli.paths import output_path, source_path
 from prefdata._errors import PrefdataError
 
 if TYPE_CHECKING:
     from prefdata._validate import ValidationReport
-
-# what `user_errors` turns into exit status 2 (a user's path problem, not a bug)
-_PATH_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
 
 
 class _AgainstTakesSeveral(click.Command):
@@ -59,7 +57,7 @@ def _spread(args: list[str], option: str) -> list[str]:
 
 
 @click.command("validate", cls=_AgainstTakesSeveral)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), callback=source_path)
 @click.option(
     "--spec",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -69,6 +67,7 @@ def _spread(args: list[str], option: str) -> list[str]:
 @click.option(
     "--against",
     multiple=True,
+    callback=source_path,
     metavar="EVAL...",
     help="Evaluation sets (any input prefdata reads; several may follow): report training prompts "
     "sharing an n-gram with theirs as splits.contamination, as `prefdata mix` decontaminates.",
@@ -109,6 +108,7 @@ def _spread(args: list[str], option: str) -> list[str]:
     "--html",
     "html_path",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=output_path,
     help="Also write a self-contained HTML report here.",
 )
 def validate_cmd(
@@ -215,7 +215,9 @@ def _outcome(path: Path, options: dict[str, Any]) -> ValidationReport | str:
         return validate(path, **options)
     except PrefdataError as exc:
         message = exc.message
-    except _PATH_ERRORS as exc:
+    except OSError as exc:  # a path's problem, as `user_errors` takes it; anything else is a bug
+        if not is_path_error(exc):
+            raise
         message = str(exc)
     click.echo(f"error: {message}", err=True)
     return message
