@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -44,12 +45,18 @@ _MAGIC = ((b"PAR1", ".parquet"), (b"ARROW1", ".arrow"), (b"\xff\xff\xff\xff", ".
 
 
 def is_stream(path: Path) -> bool:
-    """True for a pipe, FIFO, socket or character device (what `/dev/stdin` and `<(...)` give)."""
+    """True for a pipe, FIFO, socket or character device (what `/dev/stdin` and `<(...)` give), and
+    for a descriptor's name (`/dev/stdin < file`): it names no file, so no extension says its format."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
         return False
-    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+    return (
+        stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode) or bool(_DESCRIPTOR.match(str(path)))
+    )
+
+
+_DESCRIPTOR = re.compile(r"^/(?:dev/std(?:in|out|err)|dev/fd/\d+|proc/self/fd/\d+)$")
 
 
 class SpooledStream:

@@ -70,6 +70,25 @@ def test_stdin_of_a_real_process_converts_like_the_file(tmp_path):
     assert manifest["source_fingerprint"] == hashlib.sha256(JSONL).hexdigest()
 
 
+def test_stdin_redirected_from_a_file_is_read_as_a_stream(tmp_path):
+    """`prefdata convert /dev/stdin < raw.jsonl`: /dev/stdin leads to the file, whose format no
+    extension of that name says; its bytes do."""
+    raw = tmp_path / "raw.gz"  # an extension that says nothing of the JSON inside
+    raw.write_bytes(gzip.compress(JSONL))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with raw.open("rb") as stdin:
+        proc = subprocess.run(
+            [sys.executable, "-m", "prefdata", "convert", "/dev/stdin", str(tmp_path / "out")],
+            stdin=stdin,
+            capture_output=True,
+            env=env,
+            timeout=120,
+        )
+    assert proc.returncode == 0, proc.stderr.decode()
+    manifest = json.loads((tmp_path / "out" / "prefdata.json").read_text())
+    assert manifest["splits"]["train"]["rows_in"] == JSONL.count(b"\n")
+
+
 def test_a_gzipped_real_sample_through_a_fifo(tmp_path, hh_sample):
     """The real hh-rlhf sample, gzip bytes as they are: decompressed on the way, every row read."""
     data = hh_sample.read_bytes()
