@@ -29,9 +29,31 @@ def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
     convert. Any other column goes through `pa.array`.
     """
     names = list(rows[0])
-    return pa.Table.from_arrays(
-        [_column(name, [row.get(name) for row in rows]) for name in names], names=names
-    )
+    columns = [_column(name, [row.get(name) for row in rows]) for name in names]
+    return pa.Table.from_arrays(one_message_type(names, columns), names=names)
+
+
+MESSAGE_COLUMNS = ("prompt", "chosen", "rejected")
+
+
+def one_message_type(names: list[str], columns: list[pa.Array]) -> list[pa.Array]:
+    """The columns, with `prompt`, `chosen` and `rejected` cast to one message struct (the union
+    of their keys, in column order; a key a column lacks is null there).
+
+    Every message of a dataset then has the same keys, so a turn two columns share reads back as
+    equal dicts: TRL's `DPOTrainer` finds an implicit prompt by comparing chosen's and rejected's
+    messages, and `tool_calls: None` on one side only would leave it no prompt at all.
+    """
+    kinds = [c.type for n, c in zip(names, columns, strict=True) if n in MESSAGE_COLUMNS]
+    lists = list(dict.fromkeys(t for t in kinds if pa.types.is_list(t) and pa.types.is_struct(t.value_type)))
+    if len(lists) < 2:
+        return columns
+    try:
+        schemas = [pa.schema([("m", t)]) for t in lists]
+        unified = pa.unify_schemas(schemas, promote_options="permissive").field("m").type
+        return [c.cast(unified) if n in MESSAGE_COLUMNS else c for n, c in zip(names, columns, strict=True)]
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return columns  # a key of two kinds in two columns (the row checks prevent it): left as they are
 
 
 def _column(name: str, values: list[Any]) -> pa.Array:

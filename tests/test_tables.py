@@ -15,9 +15,20 @@ from prefdata._tables import FIXED_TYPES, _no_nulls, build_column, rows_to_table
 
 
 def reference(rows: list[dict]) -> pa.Table:
-    """The slow, obviously right way: Arrow infers every type, then all-null types are fixed."""
+    """The slow, obviously right way: Arrow infers every type, then all-null types are fixed, then
+    the message columns get one message type (every key any of them has)."""
     table = pa.Table.from_pylist(rows)
     fields = [pa.field(f.name, FIXED_TYPES.get(f.name, _no_nulls(f.type))) for f in table.schema]
+    messages = [
+        f.type
+        for f in fields
+        if f.name in ("prompt", "chosen", "rejected")
+        and pa.types.is_list(f.type)
+        and pa.types.is_struct(f.type.value_type)
+    ]
+    if messages:
+        one = pa.unify_schemas([pa.schema([("m", t)]) for t in messages], promote_options="permissive")
+        fields = [f.with_type(one.field("m").type) if f.type in messages else f for f in fields]
     return table.cast(pa.schema(fields))
 
 

@@ -34,7 +34,7 @@ def tiny_reward_model(hh_slice):
     """A byte-level BPE tokenizer trained on the slice and a 1-layer Qwen3 reward model (hidden 32)."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast, Qwen3Config, Qwen3ForSequenceClassification
+    from transformers import PreTrainedTokenizerFast, Qwen3ForSequenceClassification
 
     rows = [json.loads(line) for line in hh_slice.read_text(encoding="utf-8").splitlines()]
     specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
@@ -50,7 +50,15 @@ def tiny_reward_model(hh_slice):
     )
     tokenizer.chat_template = CHATML
     torch.manual_seed(0)
-    config = Qwen3Config(
+    config = tiny_qwen3_config(tokenizer, num_labels=1)
+    return Qwen3ForSequenceClassification(config), tokenizer
+
+
+def tiny_qwen3_config(tokenizer, **extra):
+    """A 1-layer Qwen3 (hidden 32) for `tokenizer`: the reward model here, DPO's policy elsewhere."""
+    from transformers import Qwen3Config
+
+    return Qwen3Config(
         vocab_size=len(tokenizer),
         hidden_size=32,
         intermediate_size=64,
@@ -58,11 +66,10 @@ def tiny_reward_model(hh_slice):
         num_attention_heads=2,
         num_key_value_heads=1,
         head_dim=16,
-        num_labels=1,
         pad_token_id=tokenizer.pad_token_id,
         max_position_embeddings=4096,
+        **extra,
     )
-    return Qwen3ForSequenceClassification(config), tokenizer
 
 
 def train_two_steps(model, tokenizer, train, output_dir):
