@@ -76,6 +76,12 @@ def prepare_model(out: Path) -> int:
 
 
 def run_prefdata(model_dir: str, data_dir: str, batch: int) -> dict[str, Any]:
+    # what `evaluate` imports on first use (torch, transformers), imported before the clock starts
+    # as TRL's side imports its trainer: "end to end after imports" for both
+    import prefdata_train._data.preprocessing
+    import prefdata_train._modeling.group_scoring
+    import prefdata_train._modeling.model_loading
+    import prefdata_train._modeling.sharding  # noqa: F401
     from prefdata_train import evaluate
 
     start = time.perf_counter()
