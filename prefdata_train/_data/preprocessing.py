@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pyarrow.compute as pc
@@ -121,20 +120,17 @@ def tokenize_completions(
     for number, (prompt, group) in enumerate(zip(prompts, completions, strict=True)):
         ids, prompt_ids = _group_ids(prompt, group, tokenizer, eos_token, number)
         if max_length is not None and any(len(seq) > max_length for seq in ids):
-            ids = _truncate_group(ids, max_length, prompt_ids())
+            ids = _truncate_group(ids, max_length, prompt_ids)
             if truncated is not None:
                 truncated.append(number)
         groups.append(ids)
     return groups
 
 
-def _group_ids(
-    prompt: Any, group: list[Any], tokenizer: Any, eos_token: str, number: int
-) -> tuple[list[list[int]], Callable[[], list[int] | None]]:
-    """Ids of each full sequence of one group, and a function giving the ids of its prompt alone
-    (None when implicit): only truncation needs them, so they are tokenised only then."""
+def _group_ids(prompt: Any, group: list[Any], tokenizer: Any, eos_token: str, number: int):
+    """Ids of each full sequence of one group, and of its prompt alone (None when implicit)."""
     if not group:
-        return [], lambda: None
+        return [], None
     chat = all(isinstance(c, list) for c in group)
     text = all(isinstance(c, str) for c in group)
     if not (chat or text) or not (prompt is None or isinstance(prompt, list if chat else str)):
@@ -145,17 +141,15 @@ def _group_ids(
     if chat:
         messages = [strip_absent(m) for m in (prompt if isinstance(prompt, list) else [])]
         ids = [_chat_ids(tokenizer, messages + [strip_absent(m) for m in c], {"tools": None}) for c in group]
-        return (
-            ids,
-            lambda: (
-                _chat_ids(tokenizer, messages, {"tools": None, "add_generation_prompt": True})
-                if messages
-                else None
-            ),
+        prompt_ids = (
+            _chat_ids(tokenizer, messages, {"tools": None, "add_generation_prompt": True})
+            if messages
+            else None
         )
+        return ids, prompt_ids
     texts = [(prompt or "") + (c if c.endswith(eos_token) else c + eos_token) for c in group]
     ids = [list(x) for x in tokenizer(text=texts)["input_ids"]]
-    return ids, lambda: tokenizer(text=prompt)["input_ids"] if prompt else None
+    return ids, tokenizer(text=prompt)["input_ids"] if prompt else None
 
 
 def _truncate_group(ids: list[list[int]], max_length: int, prompt_ids: list[int] | None) -> list[list[int]]:
