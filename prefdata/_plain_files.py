@@ -186,6 +186,16 @@ def _line_of_second(text: str, start: int, key: str) -> int:
     return text.count("\n", 0, start) + 1
 
 
+def starts_with(path: Path, head: bytes) -> bool:
+    """Whether the file at `path` begins with `head` (an output's own signature: a tool replaces only
+    a file it wrote); False for a file that cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(head)) == head
+    except OSError:
+        return False
+
+
 def write_text_atomic(path: Path, text: str, what: str) -> Path:
     """`write_bytes_atomic` of `text` in UTF-8."""
     return write_bytes_atomic(path, text.encode("utf-8"), what)

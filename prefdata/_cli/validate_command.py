@@ -171,6 +171,7 @@ def _check_html_target(html_path: Path, inputs: list[Path]) -> None:
     existing file that is not an HTML report (a typo such as `--html train.jsonl`)."""
     from prefdata._errors import OutputError
     from prefdata._output_target import overlap
+    from prefdata._plain_files import starts_with
 
     for path in inputs:
         if path.exists() and overlap(html_path, path) == "same":
@@ -179,15 +180,12 @@ def _check_html_target(html_path: Path, inputs: list[Path]) -> None:
                 where=str(html_path),
                 fix="write the report outside the data, e.g. --html report.html",
             )
-    if html_path.is_file():
-        with html_path.open("rb") as handle:
-            head = handle.read(len(_HTML_START))
-        if head != _HTML_START:
-            raise OutputError(
-                "--html would replace a file that is not an HTML report",
-                where=str(html_path),
-                fix="give a new file name, or remove the file first",
-            )
+    if html_path.is_file() and not starts_with(html_path, _HTML_START):
+        raise OutputError(
+            "--html would replace a file that is not an HTML report",
+            where=str(html_path),
+            fix="give a new file name, or remove the file first",
+        )
     if not html_path.parent.is_dir():
         raise OutputError(
             f"--html: the folder {html_path.parent} does not exist",

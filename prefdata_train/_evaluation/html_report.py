@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from prefdata._errors import OutputError
-from prefdata._plain_files import write_text_atomic
+from prefdata._plain_files import starts_with, write_text_atomic
 from prefdata_train._evaluation.report_model import (
     EvaluationReport,
     GroupAccuracy,
@@ -365,20 +365,12 @@ def _report_folder(out_dir: str | Path) -> Path:
 def check_report_page(out_dir: str | Path) -> None:
     """Refuse a report folder whose `index.html` is not an earlier report (`evaluate --report` replaces only that)."""
     page = _report_folder(out_dir) / INDEX_FILE
-    if page.exists() and not _is_report(page):
+    if page.exists() and not starts_with(page, PAGE_HEAD.encode("utf-8")):
         raise OutputError(
             f"{page} exists and is not a page written by `prefdata-train evaluate`; "
             "only an earlier report is replaced",
             fix="choose another --report folder, or remove that file yourself if it may go",
         )
-
-
-def _is_report(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(len(PAGE_HEAD)) == PAGE_HEAD.encode("utf-8")
-    except OSError:
-        return False
 
 
 def _write_page(path: Path, text: str) -> Path:

@@ -201,17 +201,13 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def check_plot_path(plot: Path) -> None:
     """The plot replaces only an earlier PNG: any other file (a typo'd path, a report) is kept."""
     from prefdata._errors import OutputError
+    from prefdata._plain_files import starts_with
 
     if plot.is_dir():
         raise OutputError("the plot path is a folder", where=str(plot), fix="pass a file path ending in .png")
     if not plot.exists():
         return
-    try:
-        with plot.open("rb") as handle:
-            is_png = handle.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE
-    except OSError:
-        is_png = False
-    if not is_png:
+    if not starts_with(plot, PNG_SIGNATURE):
         raise OutputError(
             "the plot path exists and is not a PNG image; only an earlier plot is replaced",
             where=str(plot),
